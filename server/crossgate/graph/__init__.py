@@ -1,0 +1,1 @@
+"""The crosswalk knowledge graph: vocabulary, identifiers, store, loading, queries, closure."""
