@@ -1,0 +1,425 @@
+"""The revisioned graph store: one named graph per source, every commit one atomic update.
+
+Two backends share everything above raw SPARQL: `EmbeddedStore` (pyoxigraph on disk, the
+default) and `RemoteStore` (any SPARQL 1.1 Protocol server, e.g. `oxigraph serve`, Fuseki).
+
+A commit replaces or drops whole named graphs and advances the revision counter in the meta graph
+within ONE SPARQL update, so readers only ever see whole revisions and a crash leaves either the
+old or the new revision (measured in shared/reference/measurements.md: 16/16 kills survived).
+Each committed graph version is also kept, content-addressed, in `snapshots/` so any earlier
+revision can be restored ("revert") as a new revision.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+
+from crossgate.graph import vocab as V
+
+_HEAD = str(V.CG.head)
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+class StoreBusy(StoreError):
+    """Another process holds the embedded store open for writing."""
+
+
+@dataclass(frozen=True)
+class Revision:
+    number: int
+    created: str
+    message: str
+    author: str
+    graphs: Mapping[str, str] = field(default_factory=dict)  # graph IRI -> content sha256
+
+    @property
+    def digest(self) -> str:
+        """A content hash of the whole revision (graph IRIs and their content hashes)."""
+        text = "\n".join(f"{g} {h}" for g, h in sorted(self.graphs.items()))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class RawResult:
+    body: bytes
+    media_type: str
+
+
+# SPARQL results formats the /sparql endpoint serves, by media type.
+RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+
+
+def canonical_ntriples(ntriples: str) -> str:
+    """Sorted, de-duplicated N-Triples with canonical blank node labels: the hashed form."""
+    dataset = ox.Dataset(
+        ox.Quad(t.subject, t.predicate, t.object)
+        for t in ox.parse(ntriples.encode(), format=ox.RdfFormat.N_TRIPLES)
+    )
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    lines = sorted({f"{q.subject} {q.predicate} {q.object} ." for q in dataset})
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def content_hash(ntriples: str) -> str:
+    return hashlib.sha256(canonical_ntriples(ntriples).encode()).hexdigest()
+
+
+def _literal(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid SPARQL string literal
+
+
+class SnapshotDir:
+    """Content-addressed graph versions: snapshots/<sha256>.nt.gz, written before commit."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+
+    def put(self, sha: str, canonical: str) -> None:
+        target = self.path / f"{sha}.nt.gz"
+        if target.exists():
+            return
+        tmp = target.with_suffix(".tmp")
+        with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+            gz.write(canonical.encode())
+            gz.flush()
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, target)
+
+    def get(self, sha: str) -> str:
+        target = self.path / f"{sha}.nt.gz"
+        if not target.exists():
+            raise StoreError(f"snapshot {sha} is missing from {self.path}")
+        return gzip.decompress(target.read_bytes()).decode()
+
+
+class GraphStore(ABC):
+    """Revisioned named-graph store over SPARQL. Subclasses supply the raw SPARQL calls."""
+
+    def __init__(self, snapshots: SnapshotDir) -> None:
+        self.snapshots = snapshots
+        self._write_lock = threading.Lock()
+
+    # -- raw SPARQL, per backend -------------------------------------------------------------
+    @abstractmethod
+    def select(self, sparql: str) -> list[dict[str, str]]:
+        """SELECT over the union of the content graphs; values are lexical forms."""
+
+    @abstractmethod
+    def query_raw(self, sparql: str, media_type: str) -> RawResult:
+        """Any query form, serialised in `media_type` (for the SPARQL endpoint)."""
+
+    @abstractmethod
+    def _update(self, sparql: str) -> None:
+        """One SPARQL update, applied atomically."""
+
+    @abstractmethod
+    def graph_ntriples(self, graph: str) -> str:
+        """The current content of one named graph as N-Triples."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        pass
+
+    # -- revisions ---------------------------------------------------------------------------
+    def head(self) -> Revision:
+        rows = self._meta_select(
+            f"SELECT ?n WHERE {{ GRAPH <{V.META_GRAPH}> {{ <{_HEAD}> <{V.REVISION_NUMBER}> ?n }} }}"
+        )
+        if not rows:
+            return Revision(0, "", "empty store", "", {})
+        return self.revision(int(rows[0]["n"]))
+
+    def revision(self, number: int) -> Revision:
+        iri = self._revision_iri(number)
+        meta = self._meta_select(
+            f"""SELECT ?created ?message ?author WHERE {{ GRAPH <{V.META_GRAPH}> {{
+                <{iri}> <{V.CREATED}> ?created ; <{V.MESSAGE}> ?message ; <{V.AUTHOR}> ?author }} }}"""
+        )
+        if not meta:
+            raise StoreError(f"no revision {number}")
+        states = self._meta_select(
+            f"""SELECT ?g ?sha WHERE {{ GRAPH <{V.META_GRAPH}> {{
+                <{iri}> <{V.REVISION_OF_GRAPH}> ?s . ?s <{V.GRAPH_P}> ?g ; <{V.SHA256}> ?sha }} }}"""
+        )
+        return Revision(
+            number,
+            meta[0]["created"],
+            meta[0]["message"],
+            meta[0]["author"],
+            {row["g"]: row["sha"] for row in states},
+        )
+
+    def content_graphs(self) -> list[str]:
+        """The named graphs of the head revision: the default graph of every content query."""
+        rows = self._meta_select(
+            f"SELECT ?g WHERE {{ GRAPH <{V.META_GRAPH}> {{ <{_HEAD}> <{V.REVISION_NUMBER}> ?n . "
+            f"?r <{V.REVISION_NUMBER}> ?n ; <{V.REVISION_OF_GRAPH}> ?s . ?s <{V.GRAPH_P}> ?g }} }}"
+        )
+        return [row["g"] for row in rows]
+
+    def history(self) -> list[Revision]:
+        return [self.revision(n) for n in range(self.head().number, 0, -1)]
+
+    def shipped_source_hash(self, graph: str) -> str | None:
+        rows = self._meta_select(
+            f"SELECT ?h WHERE {{ GRAPH <{V.META_GRAPH}> {{ <{graph}> <{V.CG.loadedFromSha}> ?h }} }}"
+        )
+        return rows[0]["h"] if rows else None
+
+    def commit(
+        self,
+        changes: Mapping[str, str | None],
+        message: str,
+        author: str = "crossgate",
+        loaded_from: Mapping[str, str] | None = None,
+    ) -> Revision:
+        """Replace (N-Triples text) or drop (None) named graphs as one new revision.
+
+        `loaded_from` records, per graph, the hash of the source file it was loaded from, so a
+        shipped file is reloaded only when the file itself changed.
+        """
+        with self._write_lock:
+            head = self.head()
+            graphs = dict(head.graphs)
+            ops: list[str] = []
+            for graph, ntriples in changes.items():
+                if graph in (V.META_GRAPH,):
+                    raise StoreError("the meta graph is not writable")
+                ops.append(f"DROP SILENT GRAPH <{graph}>")
+                if ntriples is None:
+                    graphs.pop(graph, None)
+                    continue
+                canonical = canonical_ntriples(ntriples)
+                sha = hashlib.sha256(canonical.encode()).hexdigest()
+                self.snapshots.put(sha, canonical)
+                graphs[graph] = sha
+                if canonical:
+                    ops.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n{canonical}}} }}")
+            number = head.number + 1
+            ops.append(self._revision_update(number, graphs, message, author, loaded_from or {}))
+            self._update(" ;\n".join(ops))
+            return self.revision(number)
+
+    def revert_to(self, number: int, message: str, author: str) -> Revision:
+        """Make revision `number`'s graphs current again, as a new revision."""
+        target = self.revision(number)
+        current = self.head().graphs
+        changes: dict[str, str | None] = {g: None for g in current if g not in target.graphs}
+        for graph, sha in target.graphs.items():
+            if current.get(graph) != sha:
+                changes[graph] = self.snapshots.get(sha)
+        return self.commit(changes, message, author)
+
+    # -- helpers -----------------------------------------------------------------------------
+    @abstractmethod
+    def _meta_select(self, sparql: str) -> list[dict[str, str]]:
+        """SELECT over the whole dataset (for GRAPH <meta> queries), not the content union."""
+
+    @staticmethod
+    def _revision_iri(number: int) -> str:
+        return f"{V.GRAPH_BASE}meta/revision/{number}"
+
+    def _revision_update(
+        self,
+        number: int,
+        graphs: Mapping[str, str],
+        message: str,
+        author: str,
+        loaded_from: Mapping[str, str],
+    ) -> str:
+        iri = self._revision_iri(number)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        lines = [
+            f"<{_HEAD}> <{V.REVISION_NUMBER}> {number} .",
+            f"<{iri}> a <{V.REVISION}> ; <{V.REVISION_NUMBER}> {number} ;",
+            f"  <{V.CREATED}> {_literal(now)} ; <{V.MESSAGE}> {_literal(message)} ;",
+            f"  <{V.AUTHOR}> {_literal(author)} .",
+        ]
+        for i, (graph, sha) in enumerate(sorted(graphs.items())):
+            state = f"{iri}/graph/{i}"
+            lines.append(f"<{iri}> <{V.REVISION_OF_GRAPH}> <{state}> .")
+            lines.append(f"<{state}> <{V.GRAPH_P}> <{graph}> ; <{V.SHA256}> {_literal(sha)} .")
+        for graph, sha in loaded_from.items():
+            lines.append(f"<{graph}> <{V.CG.loadedFromSha}> {_literal(sha)} .")
+        deletes = [
+            f"DELETE WHERE {{ GRAPH <{V.META_GRAPH}> {{ <{_HEAD}> <{V.REVISION_NUMBER}> ?n }} }}"
+        ]
+        deletes += [
+            f"DELETE WHERE {{ GRAPH <{V.META_GRAPH}> {{ <{g}> <{V.CG.loadedFromSha}> ?h }} }}"
+            for g in loaded_from
+        ]
+        insert = f"INSERT DATA {{ GRAPH <{V.META_GRAPH}> {{\n" + "\n".join(lines) + "\n} }"
+        return " ;\n".join([*deletes, insert])
+
+
+class EmbeddedStore(GraphStore):
+    """pyoxigraph on disk. One process opens it read-write; others may open it read-only."""
+
+    def __init__(self, path: Path, snapshots: SnapshotDir, read_only: bool = False) -> None:
+        super().__init__(snapshots)
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            self._store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
+        except OSError as exc:
+            if "lock" in str(exc).lower():
+                raise StoreBusy(
+                    f"the graph store at {path} is open in another process (a running "
+                    "`crossgate serve`?): stop it, or send the command to the server"
+                ) from exc
+            raise
+        self.read_only = read_only
+
+    def _query(self, sparql: str):  # type: ignore[no-untyped-def]
+        graphs = [ox.NamedNode(g) for g in self.content_graphs()]
+        return self._store.query(sparql, default_graph=graphs or [ox.DefaultGraph()])
+
+    def _meta_select(self, sparql: str) -> list[dict[str, str]]:
+        return self._rows(self._store.query(sparql))
+
+    def select(self, sparql: str) -> list[dict[str, str]]:
+        return self._rows(self._query(sparql))
+
+    @staticmethod
+    def _rows(solutions) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise StoreError("select() needs a SELECT query")
+        names = [v.value for v in solutions.variables]
+        out = []
+        for solution in solutions:
+            row = {}
+            for name in names:
+                term = solution[name]
+                if term is not None:
+                    row[name] = term.value
+            out.append(row)
+        return out
+
+    def query_raw(self, sparql: str, media_type: str) -> RawResult:
+        result = self._query(sparql)
+        if isinstance(result, ox.QueryTriples):
+            fmt = GRAPH_FORMATS.get(media_type, ox.RdfFormat.TURTLE)
+            return RawResult(result.serialize(format=fmt) or b"", fmt.media_type)
+        rfmt = RESULT_FORMATS.get(media_type, ox.QueryResultsFormat.JSON)
+        return RawResult(result.serialize(format=rfmt) or b"", rfmt.media_type)
+
+    def iter_select(self, sparql: str) -> Iterable[ox.QuerySolution]:
+        """Lazy solutions, for callers that enforce their own deadline between rows."""
+        solutions = self._query(sparql)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise StoreError("iter_select() needs a SELECT query")
+        return solutions
+
+    def _update(self, sparql: str) -> None:
+        if self.read_only:
+            raise StoreError("the store is open read-only")
+        self._store.update(sparql)
+
+    def graph_ntriples(self, graph: str) -> str:
+        quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+        return (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
+
+    def close(self) -> None:
+        if not self.read_only:
+            self._store.flush()
+        del self._store
+
+
+class RemoteStore(GraphStore):
+    """A SPARQL 1.1 Protocol server. Queries name every content graph as a default graph
+    (`default-graph-uri`), so the server needs no union-default-graph setting."""
+
+    def __init__(
+        self,
+        query_url: str,
+        update_url: str | None,
+        snapshots: SnapshotDir,
+        timeout_s: float = 30.0,
+    ) -> None:
+        super().__init__(snapshots)
+        self.query_url = query_url
+        self.update_url = update_url or query_url
+        self._client = httpx.Client(timeout=timeout_s)
+
+    def _post_query(
+        self, sparql: str, accept: str, default_graphs: list[str] | None = None
+    ) -> RawResult:
+        graphs = self.content_graphs() if default_graphs is None else default_graphs
+        data = [("query", sparql)] + [("default-graph-uri", g) for g in graphs]
+        try:
+            response = self._client.post(self.query_url, data=data, headers={"Accept": accept})
+        except httpx.HTTPError as exc:
+            raise StoreError(f"SPARQL server {self.query_url} unreachable: {exc}") from exc
+        if response.status_code >= 400:
+            raise StoreError(f"SPARQL server answered {response.status_code}: {response.text[:500]}")
+        media = response.headers.get("content-type", accept).split(";")[0]
+        return RawResult(response.content, media)
+
+    def select(self, sparql: str) -> list[dict[str, str]]:
+        return self._bindings(self._post_query(sparql, "application/sparql-results+json"))
+
+    def _meta_select(self, sparql: str) -> list[dict[str, str]]:
+        # No dataset parameters: the server's own dataset, where GRAPH <meta> is visible.
+        raw = self._post_query(sparql, "application/sparql-results+json", default_graphs=[])
+        return self._bindings(raw)
+
+    @staticmethod
+    def _bindings(raw: RawResult) -> list[dict[str, str]]:
+        bindings = json.loads(raw.body)["results"]["bindings"]
+        return [{k: v["value"] for k, v in b.items()} for b in bindings]
+
+    def query_raw(self, sparql: str, media_type: str) -> RawResult:
+        return self._post_query(sparql, media_type)
+
+    def _update(self, sparql: str) -> None:
+        try:
+            response = self._client.post(self.update_url, data={"update": sparql})
+        except httpx.HTTPError as exc:
+            raise StoreError(f"SPARQL server {self.update_url} unreachable: {exc}") from exc
+        if response.status_code >= 400:
+            raise StoreError(f"SPARQL update refused ({response.status_code}): {response.text[:500]}")
+
+    def graph_ntriples(self, graph: str) -> str:
+        raw = self._post_query(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+            "application/n-triples",
+            default_graphs=[],
+        )
+        return raw.body.decode()
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def open_store(settings, read_only: bool = False) -> GraphStore:  # type: ignore[no-untyped-def]
+    """The store the settings name: remote when CROSSGATE_SPARQL_URL is set, else embedded."""
+    snapshots = SnapshotDir(settings.snapshots_path)
+    if settings.sparql_url:
+        return RemoteStore(settings.sparql_url, settings.sparql_update_url, snapshots)
+    return EmbeddedStore(settings.store_path, snapshots, read_only=read_only)
