@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import os
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +35,30 @@ _HEAD = str(V.CG.head)
 
 class StoreError(RuntimeError):
     pass
+
+
+class QueryLimitExceeded(StoreError):
+    pass
+
+
+class _BoundedWriter(io.RawIOBase):
+    """A sink that stops serialisation (and so lazy evaluation) at a deadline or size cap."""
+
+    def __init__(self, deadline: float, max_bytes: int) -> None:
+        self.buffer = bytearray()
+        self.deadline = deadline
+        self.max_bytes = max_bytes
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # type: ignore[no-untyped-def,override]
+        self.buffer += data
+        if len(self.buffer) > self.max_bytes:
+            raise QueryLimitExceeded(f"the result is larger than {self.max_bytes} bytes")
+        if time.monotonic() > self.deadline:
+            raise QueryLimitExceeded("the query ran past its time limit")
+        return len(data)
 
 
 class StoreBusy(StoreError):
@@ -134,6 +160,11 @@ class GraphStore(ABC):
     @abstractmethod
     def query_raw(self, sparql: str, media_type: str) -> RawResult:
         """Any query form, serialised in `media_type` (for the SPARQL endpoint)."""
+
+    @abstractmethod
+    def query_bounded(self, sparql: str, deadline: float, max_bytes: int) -> RawResult:
+        """Any query form as SPARQL-results JSON (SELECT/ASK) or N-Triples (CONSTRUCT/DESCRIBE),
+        stopped with QueryLimitExceeded past the monotonic `deadline` or `max_bytes`."""
 
     @abstractmethod
     def _update(self, sparql: str) -> None:
@@ -328,6 +359,15 @@ class EmbeddedStore(GraphStore):
         rfmt = RESULT_FORMATS.get(media_type, ox.QueryResultsFormat.JSON)
         return RawResult(result.serialize(format=rfmt) or b"", rfmt.media_type)
 
+    def query_bounded(self, sparql: str, deadline: float, max_bytes: int) -> RawResult:
+        result = self._query(sparql)
+        sink = _BoundedWriter(deadline, max_bytes)
+        if isinstance(result, ox.QueryTriples):
+            result.serialize(sink, format=ox.RdfFormat.N_TRIPLES)
+            return RawResult(bytes(sink.buffer), "application/n-triples")
+        result.serialize(sink, format=ox.QueryResultsFormat.JSON)
+        return RawResult(bytes(sink.buffer), "application/sparql-results+json")
+
     def iter_select(self, sparql: str) -> Iterable[ox.QuerySolution]:
         """Lazy solutions, for callers that enforce their own deadline between rows."""
         solutions = self._query(sparql)
@@ -396,6 +436,27 @@ class RemoteStore(GraphStore):
 
     def query_raw(self, sparql: str, media_type: str) -> RawResult:
         return self._post_query(sparql, media_type)
+
+    def query_bounded(self, sparql: str, deadline: float, max_bytes: int) -> RawResult:
+        data = [("query", sparql)] + [("default-graph-uri", g) for g in self.content_graphs()]
+        accept = "application/sparql-results+json, application/n-triples;q=0.9"
+        sink = _BoundedWriter(deadline, max_bytes)
+        timeout = max(0.1, deadline - time.monotonic())
+        try:
+            with self._client.stream("POST", self.query_url, data=data,  # type: ignore[arg-type]
+                                     headers={"Accept": accept}, timeout=timeout) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise StoreError(f"SPARQL server answered {response.status_code}: "
+                                     f"{response.text[:500]}")
+                for chunk in response.iter_bytes():
+                    sink.write(chunk)
+                media = response.headers.get("content-type", accept).split(";")[0]
+        except httpx.TimeoutException as exc:
+            raise QueryLimitExceeded("the query ran past its time limit") from exc
+        except httpx.HTTPError as exc:
+            raise StoreError(f"SPARQL server {self.query_url} unreachable: {exc}") from exc
+        return RawResult(bytes(sink.buffer), media)
 
     def _update(self, sparql: str) -> None:
         try:

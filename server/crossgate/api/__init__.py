@@ -1,0 +1,1 @@
+"""HTTP API: one router per audience, assembled in app.py."""

@@ -1,0 +1,62 @@
+"""Typed dependencies declared once: the runtime, and bearer-token auth by role."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from crossgate.runtime import Runtime
+from crossgate.tokens import TokenInfo, TokenStore
+
+# Who may do what (DESIGN.md, security model); admin may do everything.
+READ_GRAPH = ("analyst", "legal", "auditor")
+IMPORT = ("legal",)
+DECIDE = ("ci",)
+AUDIT = ("auditor",)
+READ_DECISIONS = ("auditor", "analyst")
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+def get_tokens(request: Request) -> TokenStore:
+    return request.app.state.tokens  # type: ignore[no-any-return]
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def authenticate(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> TokenInfo:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(401, "missing bearer token (Authorization: Bearer <token>)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    info = get_tokens(request).lookup(credentials.credentials)
+    if info is None:
+        raise HTTPException(401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"})
+    request.state.token = info
+    return info
+
+
+def require(*roles: str):  # type: ignore[no-untyped-def]
+    """A dependency admitting the given roles (and admin)."""
+    allowed = {*roles, "admin"}
+
+    def check(token: Annotated[TokenInfo, Depends(authenticate)]) -> TokenInfo:
+        if token.role not in allowed:
+            raise HTTPException(
+                403, f"role {token.role!r} may not do this; it needs one of: "
+                + ", ".join(sorted(allowed)))
+        return token
+
+    return check
+
+
+Reader = Annotated[TokenInfo, Depends(require(*READ_GRAPH))]

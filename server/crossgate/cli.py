@@ -1,0 +1,203 @@
+"""Command line: serve, coverage, sparql, token (and the gate, import, export, ledger verbs).
+
+Every command that touches local state takes --data-dir (default ./.crossgate or
+CROSSGATE_DATA_DIR). Commands that only read open the graph store read-only when a server holds it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crossgate.config import Settings, load_settings
+from crossgate.graph.store import StoreBusy
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="crossgate: compliance crosswalk server with Rego deployment gates.")
+token_app = typer.Typer(no_args_is_help=True, help="Create, list and revoke API tokens.")
+app.add_typer(token_app, name="token")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data directory [env CROSSGATE_DATA_DIR, default ./.crossgate]",
+                 show_default=False),
+]
+
+
+def _err(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def open_runtime(settings: Settings, writable: bool = False):  # type: ignore[no-untyped-def]
+    """A runtime over the local store: read-write (loading shipped content) when free,
+    read-only when a server holds it and the command only reads."""
+    from crossgate.runtime import Runtime
+
+    progress = lambda msg: typer.echo(msg, err=True)  # noqa: E731
+    try:
+        return Runtime(settings, progress=progress)
+    except StoreBusy as exc:
+        if writable:
+            raise _err(f"{exc}") from exc
+        return Runtime(settings, read_only=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    data_dir: DataDir = None,
+    workers_threads: Annotated[int, typer.Option("--threads", help="Worker threads")] = 8,
+) -> None:
+    """Run the server with the shipped content on the embedded stores."""
+    import anyio.to_thread
+    import uvicorn
+
+    from crossgate.api.app import create_app
+    from crossgate.tokens import TokenStore
+
+    settings = load_settings(data_dir)
+    tokens = TokenStore(settings.tokens_path)
+    if tokens.is_empty():
+        admin = tokens.create("admin", "initial admin")
+        typer.echo("No tokens yet: created an admin token. It is shown only this once:", err=True)
+        typer.echo(f"  {admin}", err=True)
+        typer.echo("Create more with: crossgate token create --role ROLE --name NAME", err=True)
+    tokens.close()
+    typer.echo(f"crossgate: data directory {settings.data_path}", err=True)
+    application = create_app(settings)
+
+    @application.on_event("startup")
+    async def _threads() -> None:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = workers_threads
+
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@app.command()
+def coverage(
+    framework: Annotated[list[str] | None, typer.Option(help="Framework id, e.g. fw:eu-ai-act")] = None,
+    jurisdiction: Annotated[list[str] | None, typer.Option(help="e.g. EU, US-CO, US-NYC")] = None,
+    role: Annotated[list[str] | None, typer.Option(help="provider, deployer, developer ...")] = None,
+    risk_class: Annotated[str | None, typer.Option(help="EU AI Act class, e.g. high-risk")] = None,
+    as_of: Annotated[str | None, typer.Option(help="Evaluate as of YYYY-MM-DD (default today)")] = None,
+    by: Annotated[str, typer.Option(help="controls (the library) or evidence (all types)")] = "controls",
+    gaps: Annotated[bool, typer.Option("--gaps", help="Only unsatisfied and partial")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Which applicable requirements are satisfied, partial or unsatisfied, and by which path."""
+    from crossgate.graph.applicability import SystemProfile
+    from crossgate.graph.coverage import compute
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else date.today()
+    except ValueError as exc:
+        raise _err(f"--as-of must be a date YYYY-MM-DD, not {as_of!r}") from exc
+    runtime = open_runtime(load_settings(data_dir))
+    view = runtime.view()
+    for fw in framework or []:
+        if fw not in view.model.frameworks:
+            raise _err(f"no framework {fw!r}; known: {', '.join(sorted(view.model.frameworks))}")
+    model = view.model
+    sources = (list(model.evidence_types) if by == "evidence" else
+               [r.id for r in model.requirements.values() if r.kind in ("control", "policy")])
+    system = SystemProfile(jurisdictions=tuple(jurisdiction) if jurisdiction else None,
+                           roles=tuple(role) if role else None, risk_class=risk_class)
+    report = compute(model, view.crosswalk, sources, system, day,
+                     frameworks=set(framework) if framework else None)
+    rows = [r for r in report.requirements
+            if not gaps or r.status in ("unsatisfied", "partial")]
+    if as_json:
+        out = report.as_dict()
+        out["requirements"] = [r.as_dict() for r in rows]
+        typer.echo(json.dumps(out, indent=2))
+        return
+    typer.echo(f"coverage as of {report.as_of}, graph revision {report.revision}, by {by}\n")
+    for r in rows:
+        if r.status == "not_applicable":
+            continue
+        when = f" (upcoming {r.applies_from})" if r.legal_state == "upcoming" else ""
+        typer.echo(f"{r.status:<12} {r.id:<24} {r.title[:60]}{when}")
+        if r.path:
+            typer.echo(f"{'':<12}   via {' -> '.join(r.path)}")
+    typer.echo("")
+    typer.echo(f"{'framework':<28}{'applicable':>11}{'satisfied':>10}{'partial':>9}"
+               f"{'unsatisfied':>12}{'upcoming':>9}")
+    for fw, s in report.summary().items():
+        typer.echo(f"{fw:<28}{s['applicable']:>11}{s['satisfied']:>10}{s['partial']:>9}"
+                   f"{s['unsatisfied']:>12}{s['upcoming']:>9}")
+
+
+@app.command()
+def sparql(
+    query: Annotated[str, typer.Argument(help="A SPARQL query (or - to read it from stdin)")],
+    fmt: Annotated[str, typer.Option("--format", help="json, xml, csv, tsv, turtle")] = "csv",
+    data_dir: DataDir = None,
+) -> None:
+    """Run a read-only SPARQL query against the local graph."""
+    from crossgate.graph.sparql import SparqlError, run_query
+
+    media = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
+             "csv": "text/csv", "tsv": "text/tab-separated-values",
+             "turtle": "text/turtle"}.get(fmt)
+    if media is None:
+        raise _err(f"unknown --format {fmt!r}")
+    text = sys.stdin.read() if query == "-" else query
+    settings = load_settings(data_dir)
+    runtime = open_runtime(settings)
+    try:
+        raw = run_query(runtime.store, text, media, settings.sparql_timeout_s,
+                        settings.sparql_max_rows)
+    except SparqlError as exc:
+        raise _err(exc.message) from exc
+    sys.stdout.buffer.write(raw.body)
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[str, typer.Option(help="analyst, legal, ci, auditor or admin")],
+    name: Annotated[str, typer.Option(help="Who or what uses the token")],
+    data_dir: DataDir = None,
+) -> None:
+    """Create a token; prints only the token on stdout (store it: it is not shown again)."""
+    from crossgate.tokens import TokenError, TokenStore
+
+    store = TokenStore(load_settings(data_dir).tokens_path)
+    try:
+        typer.echo(store.create(role, name))
+    except TokenError as exc:
+        raise _err(str(exc)) from exc
+
+
+@token_app.command("list")
+def token_list(data_dir: DataDir = None) -> None:
+    """List tokens (never their secrets)."""
+    from crossgate.tokens import TokenStore
+
+    for t in TokenStore(load_settings(data_dir).tokens_path).list():
+        state = f"revoked {t.revoked_at}" if t.revoked_at else "active"
+        typer.echo(f"{t.id:>4}  {t.role:<8} {t.name:<30} created {t.created_at}  {state}")
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(help="Id from `token list`")],
+                 data_dir: DataDir = None) -> None:
+    """Revoke a token by id."""
+    from crossgate.tokens import TokenError, TokenStore
+
+    try:
+        t = TokenStore(load_settings(data_dir).tokens_path).revoke(token_id)
+    except TokenError as exc:
+        raise _err(str(exc)) from exc
+    typer.echo(f"revoked token {t.id} ({t.role}, {t.name})")
+
+
+if __name__ == "__main__":
+    app()

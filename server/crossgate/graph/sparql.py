@@ -1,0 +1,97 @@
+"""Read-only SPARQL with a time limit and a row limit, answered in the format asked for.
+
+Results are produced as SPARQL-results JSON (or N-Triples for graph queries) by the store under a
+deadline and a size cap, counted, then converted by pyoxigraph's own serialisers: no hand-written
+result format.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from crossgate.graph.store import (
+    GRAPH_FORMATS,
+    RESULT_FORMATS,
+    GraphStore,
+    QueryLimitExceeded,
+    RawResult,
+    StoreError,
+)
+
+_UPDATE = re.compile(
+    r"^\s*((PREFIX|BASE)\s[^\n]*\n\s*)*(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
+    re.IGNORECASE,
+)
+
+
+class SparqlError(ValueError):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Negotiated:
+    results: str  # media type for SELECT/ASK
+    graph: str  # media type for CONSTRUCT/DESCRIBE
+
+
+def negotiate(accept: str | None) -> Negotiated:
+    """Pick result formats from an Accept header (first supported wins; JSON/Turtle default)."""
+    results, graph = "application/sparql-results+json", "text/turtle"
+    found_results = found_graph = False
+    for part in (accept or "").split(","):
+        media = part.split(";")[0].strip().lower()
+        if media in ("application/json",):
+            media = "application/sparql-results+json"
+        if media in ("application/xml", "text/xml"):
+            media = "application/sparql-results+xml"
+        if not found_results and media in RESULT_FORMATS:
+            results, found_results = media, True
+        if not found_graph and media in GRAPH_FORMATS:
+            graph, found_graph = media, True
+    return Negotiated(results, graph)
+
+
+def run_query(
+    store: GraphStore, query: str, accept: str | None, timeout_s: float, max_rows: int
+) -> RawResult:
+    if _UPDATE.match(query):
+        raise SparqlError(400, "this endpoint is query-only: SPARQL updates are not accepted")
+    wanted = negotiate(accept)
+    try:
+        raw = store.query_bounded(query, time.monotonic() + timeout_s, max_bytes=512 * 1024 * 1024)
+    except QueryLimitExceeded as exc:
+        raise SparqlError(503, f"{exc} ({timeout_s:g} s); narrow the query or add a LIMIT") from exc
+    except SyntaxError as exc:
+        raise SparqlError(400, f"not a valid SPARQL query: {exc}") from exc
+    except StoreError as exc:
+        raise SparqlError(502, str(exc)) from exc
+    except (ValueError, OSError) as exc:
+        raise SparqlError(400, f"query failed: {exc}") from exc
+    if raw.media_type == "application/n-triples":
+        triples = list(ox.parse(raw.body, format=ox.RdfFormat.N_TRIPLES))
+        if len(triples) > max_rows:
+            raise _too_many(len(triples), max_rows)
+        fmt = GRAPH_FORMATS[wanted.graph]
+        return RawResult(ox.serialize(triples, format=fmt) or b"", fmt.media_type)
+    document = json.loads(raw.body)
+    rows = len(document.get("results", {}).get("bindings", []))
+    if rows > max_rows:
+        raise _too_many(rows, max_rows)
+    if wanted.results == "application/sparql-results+json":
+        return RawResult(raw.body, "application/sparql-results+json")
+    fmt = RESULT_FORMATS[wanted.results]
+    parsed = ox.parse_query_results(raw.body, format=ox.QueryResultsFormat.JSON)
+    return RawResult(parsed.serialize(format=fmt) or b"", fmt.media_type)
+
+
+def _too_many(rows: int, max_rows: int) -> SparqlError:
+    return SparqlError(
+        413, f"the query returned {rows} rows, more than the limit of {max_rows}; add a LIMIT")
