@@ -411,7 +411,7 @@ class RemoteStore(GraphStore):
         self, sparql: str, accept: str, default_graphs: list[str] | None = None
     ) -> RawResult:
         graphs = self.content_graphs() if default_graphs is None else default_graphs
-        data = [("query", sparql)] + [("default-graph-uri", g) for g in graphs]
+        data = {"query": sparql, "default-graph-uri": graphs}
         try:
             response = self._client.post(self.query_url, data=data, headers={"Accept": accept})
         except httpx.HTTPError as exc:
@@ -438,7 +438,7 @@ class RemoteStore(GraphStore):
         return self._post_query(sparql, media_type)
 
     def query_bounded(self, sparql: str, deadline: float, max_bytes: int) -> RawResult:
-        data = [("query", sparql)] + [("default-graph-uri", g) for g in self.content_graphs()]
+        data = {"query": sparql, "default-graph-uri": self.content_graphs()}
         accept = "application/sparql-results+json, application/n-triples;q=0.9"
         sink = _BoundedWriter(deadline, max_bytes)
         timeout = max(0.1, deadline - time.monotonic())

@@ -1,0 +1,60 @@
+"""The same store contract over a real SPARQL 1.1 server (`oxigraph serve` on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from crossgate.graph.sparql import SparqlError, run_query
+from crossgate.graph.store import RemoteStore, SnapshotDir
+from tests.conftest import free_port
+
+EX = "http://example.org/"
+
+
+@pytest.fixture()
+def oxigraph_server(tmp_path: Path) -> Iterator[str]:
+    binary = shutil.which("oxigraph")
+    if binary is None:
+        pytest.skip("the `oxigraph` server (PyPI package oxigraph) is not installed")
+    port = free_port()
+    proc = subprocess.Popen([binary, "serve", "--location", str(tmp_path / "ox"),
+                             "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_remote_store_revisions_and_queries(oxigraph_server: str, tmp_path: Path) -> None:
+    store = RemoteStore(oxigraph_server + "/query", oxigraph_server + "/update",
+                        SnapshotDir(tmp_path / "snapshots"))
+    assert store.head().number == 0
+    store.commit({f"{EX}g1": f'<{EX}a> <{EX}p> "1" .\n'}, "one", "alice")
+    store.commit({f"{EX}g2": f'<{EX}b> <{EX}p> "2" .\n'}, "two", "bob")
+    rows = store.select(f"SELECT ?o WHERE {{ ?s <{EX}p> ?o }} ORDER BY ?o")
+    assert [r["o"] for r in rows] == ["1", "2"]  # union of the content graphs, no server setting
+    store.commit({f"{EX}g1": None}, "drop one")
+    assert [r["o"] for r in store.select(f"SELECT ?o WHERE {{ ?s <{EX}p> ?o }}")] == ["2"]
+    reverted = store.revert_to(2, "undo", "carol")
+    assert reverted.graphs == store.revision(2).graphs
+    assert "1" in store.graph_ntriples(f"{EX}g1")
+    raw = run_query(store, f"SELECT ?o WHERE {{ ?s <{EX}p> ?o }}", "text/csv", 5, 100)
+    assert raw.media_type.startswith("text/csv") and b"1" in raw.body
+    with pytest.raises(SparqlError) as too_many:
+        run_query(store, f"SELECT ?o WHERE {{ ?s <{EX}p> ?o }}", None, 5, 1)
+    assert too_many.value.status == 413
+    store.close()
