@@ -136,6 +136,35 @@ def coverage(
 
 
 @app.command()
+def load(
+    path: Annotated[Path, typer.Argument(help="A Turtle file of requirements, mappings ...",
+                                         exists=True, dir_okay=False)],
+    graph: Annotated[str | None, typer.Option(help="Named graph to replace (default: from the "
+                                              "file name)")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Validate a Turtle file against the shapes and load it as one named graph (a new revision).
+    A file with any SHACL violation is refused whole; the graph stays at its revision."""
+    from crossgate.graph import vocab as V
+    from crossgate.graph.loader import load_file
+    from crossgate.graph.validate import ValidationFailed
+
+    settings = load_settings(data_dir)
+    runtime = open_runtime(settings, writable=True)
+    target = graph if graph and ":" in graph else f"{V.GRAPH_BASE}file/{graph or path.stem}"
+    try:
+        revision = load_file(runtime.store, path, target, settings.ontology_dir, "cli")
+    except ValidationFailed as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    except ValueError as exc:
+        raise _err(str(exc), 1) from exc
+    finally:
+        runtime.close()
+    typer.echo(f"loaded {path.name} into <{target}>: revision {revision.number}")
+
+
+@app.command()
 def sparql(
     query: Annotated[str, typer.Argument(help="A SPARQL query (or - to read it from stdin)")],
     fmt: Annotated[str, typer.Option("--format", help="json, xml, csv, tsv, turtle")] = "csv",

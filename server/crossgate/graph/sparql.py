@@ -7,7 +7,6 @@ result format.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from crossgate.graph.store import (
     GraphStore,
     QueryLimitExceeded,
     RawResult,
+    RowLimitExceeded,
     StoreError,
 )
 
@@ -66,7 +66,9 @@ def run_query(
         raise SparqlError(400, "this endpoint is query-only: SPARQL updates are not accepted")
     wanted = negotiate(accept)
     try:
-        raw = store.query_bounded(query, time.monotonic() + timeout_s, max_bytes=512 * 1024 * 1024)
+        raw = store.query_bounded(query, time.monotonic() + timeout_s, max_rows)
+    except RowLimitExceeded as exc:
+        raise SparqlError(413, str(exc)) from exc
     except QueryLimitExceeded as exc:
         raise SparqlError(503, f"{exc} ({timeout_s:g} s); narrow the query or add a LIMIT") from exc
     except SyntaxError as exc:
@@ -77,21 +79,10 @@ def run_query(
         raise SparqlError(400, f"query failed: {exc}") from exc
     if raw.media_type == "application/n-triples":
         triples = list(ox.parse(raw.body, format=ox.RdfFormat.N_TRIPLES))
-        if len(triples) > max_rows:
-            raise _too_many(len(triples), max_rows)
         fmt = GRAPH_FORMATS[wanted.graph]
         return RawResult(ox.serialize(triples, format=fmt) or b"", fmt.media_type)
-    document = json.loads(raw.body)
-    rows = len(document.get("results", {}).get("bindings", []))
-    if rows > max_rows:
-        raise _too_many(rows, max_rows)
     if wanted.results == "application/sparql-results+json":
         return RawResult(raw.body, "application/sparql-results+json")
     fmt = RESULT_FORMATS[wanted.results]
     parsed = ox.parse_query_results(raw.body, format=ox.QueryResultsFormat.JSON)
     return RawResult(parsed.serialize(format=fmt) or b"", fmt.media_type)
-
-
-def _too_many(rows: int, max_rows: int) -> SparqlError:
-    return SparqlError(
-        413, f"the query returned {rows} rows, more than the limit of {max_rows}; add a LIMIT")

@@ -31,6 +31,7 @@ import pyoxigraph as ox
 from crossgate.graph import vocab as V
 
 _HEAD = str(V.CG.head)
+_MAX_RESULT_BYTES = 512 * 1024 * 1024
 
 
 class StoreError(RuntimeError):
@@ -59,6 +60,12 @@ class _BoundedWriter(io.RawIOBase):
         if time.monotonic() > self.deadline:
             raise QueryLimitExceeded("the query ran past its time limit")
         return len(data)
+
+
+class RowLimitExceeded(QueryLimitExceeded):
+    def __init__(self, max_rows: int) -> None:
+        super().__init__(f"the query returns more than {max_rows} rows; add a LIMIT")
+        self.max_rows = max_rows
 
 
 class StoreBusy(StoreError):
@@ -162,9 +169,10 @@ class GraphStore(ABC):
         """Any query form, serialised in `media_type` (for the SPARQL endpoint)."""
 
     @abstractmethod
-    def query_bounded(self, sparql: str, deadline: float, max_bytes: int) -> RawResult:
+    def query_bounded(self, sparql: str, deadline: float, max_rows: int) -> RawResult:
         """Any query form as SPARQL-results JSON (SELECT/ASK) or N-Triples (CONSTRUCT/DESCRIBE),
-        stopped with QueryLimitExceeded past the monotonic `deadline` or `max_bytes`."""
+        stopped with QueryLimitExceeded past the monotonic `deadline` or RowLimitExceeded past
+        `max_rows` solutions or triples."""
 
     @abstractmethod
     def _update(self, sparql: str) -> None:
@@ -315,16 +323,30 @@ class EmbeddedStore(GraphStore):
     def __init__(self, path: Path, snapshots: SnapshotDir, read_only: bool = False) -> None:
         super().__init__(snapshots)
         path.mkdir(parents=True, exist_ok=True)
-        try:
-            self._store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
-        except OSError as exc:
-            if "lock" in str(exc).lower():
-                raise StoreBusy(
-                    f"the graph store at {path} is open in another process (a running "
-                    "`crossgate serve`?): stop it, or send the command to the server"
-                ) from exc
-            raise
         self.read_only = read_only
+        self._store = self._open(path)
+
+    def _open(self, path: Path) -> ox.Store:
+        if not self.read_only:
+            try:
+                return ox.Store(str(path))
+            except OSError as exc:
+                if "lock" in str(exc).lower():
+                    raise StoreBusy(
+                        f"the graph store at {path} is open in another process (a running "
+                        "`crossgate serve`?): stop it, or send the command to the server"
+                    ) from exc
+                raise
+        # A read-only open beside a live writer can race with a compaction that removes a file
+        # the manifest still names; opening again sees the new manifest.
+        for attempt in range(10):
+            try:
+                return ox.Store.read_only(str(path))
+            except (OSError, RuntimeError):
+                if attempt == 9:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def _query(self, sparql: str):  # type: ignore[no-untyped-def]
         graphs = [ox.NamedNode(g) for g in self.content_graphs()]
@@ -359,9 +381,18 @@ class EmbeddedStore(GraphStore):
         rfmt = RESULT_FORMATS.get(media_type, ox.QueryResultsFormat.JSON)
         return RawResult(result.serialize(format=rfmt) or b"", rfmt.media_type)
 
-    def query_bounded(self, sparql: str, deadline: float, max_bytes: int) -> RawResult:
+    def query_bounded(self, sparql: str, deadline: float, max_rows: int) -> RawResult:
+        # Count lazily first (evaluation stops at max_rows + 1), then evaluate again to serialise:
+        # a query within the limits pays twice, one past them is stopped early.
+        counted = self._query(sparql)
+        if not isinstance(counted, ox.QueryBoolean):
+            for n, _row in enumerate(counted, start=1):
+                if n > max_rows:
+                    raise RowLimitExceeded(max_rows)
+                if n % 256 == 0 and time.monotonic() > deadline:
+                    raise QueryLimitExceeded("the query ran past its time limit")
         result = self._query(sparql)
-        sink = _BoundedWriter(deadline, max_bytes)
+        sink = _BoundedWriter(deadline, _MAX_RESULT_BYTES)
         if isinstance(result, ox.QueryTriples):
             result.serialize(sink, format=ox.RdfFormat.N_TRIPLES)
             return RawResult(bytes(sink.buffer), "application/n-triples")
@@ -437,10 +468,10 @@ class RemoteStore(GraphStore):
     def query_raw(self, sparql: str, media_type: str) -> RawResult:
         return self._post_query(sparql, media_type)
 
-    def query_bounded(self, sparql: str, deadline: float, max_bytes: int) -> RawResult:
+    def query_bounded(self, sparql: str, deadline: float, max_rows: int) -> RawResult:
         data = {"query": sparql, "default-graph-uri": self.content_graphs()}
         accept = "application/sparql-results+json, application/n-triples;q=0.9"
-        sink = _BoundedWriter(deadline, max_bytes)
+        sink = _BoundedWriter(deadline, _MAX_RESULT_BYTES)
         timeout = max(0.1, deadline - time.monotonic())
         try:
             with self._client.stream("POST", self.query_url, data=data,  # type: ignore[arg-type]
@@ -456,7 +487,12 @@ class RemoteStore(GraphStore):
             raise QueryLimitExceeded("the query ran past its time limit") from exc
         except httpx.HTTPError as exc:
             raise StoreError(f"SPARQL server {self.query_url} unreachable: {exc}") from exc
-        return RawResult(bytes(sink.buffer), media)
+        raw = RawResult(bytes(sink.buffer), media)
+        rows = (raw.body.count(b"\n") if media == "application/n-triples"
+                else len(json.loads(raw.body).get("results", {}).get("bindings", [])))
+        if rows > max_rows:
+            raise RowLimitExceeded(max_rows)
+        return raw
 
     def _update(self, sparql: str) -> None:
         try:

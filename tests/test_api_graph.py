@@ -1,0 +1,111 @@
+"""Graph, coverage and access over HTTP against a real server with the shipped content."""
+
+from __future__ import annotations
+
+from tests.conftest import LiveServer
+
+
+def test_health_needs_no_token(server: LiveServer) -> None:
+    with server.client() as c:
+        body = c.get("/healthz").json()
+    assert body["status"] == "ok" and body["revision"] >= 1
+
+
+def test_tokens_and_roles(server: LiveServer) -> None:
+    with server.client() as c:
+        assert c.get("/v1/frameworks").status_code == 401
+        bad = c.get("/v1/frameworks", headers={"Authorization": "Bearer cg_nope"})
+        assert bad.status_code == 401
+    with server.client("ci") as c:
+        refused = c.get("/v1/frameworks")
+        assert refused.status_code == 403 and "analyst" in refused.json()["detail"]
+    for role in ("analyst", "admin", "auditor", "legal"):
+        with server.client(role) as c:
+            assert c.get("/v1/frameworks").status_code == 200, role
+
+
+def test_frameworks_and_a_requirement_with_its_mappings(server: LiveServer) -> None:
+    with server.client("analyst") as c:
+        frameworks = {f["id"]: f for f in c.get("/v1/frameworks").json()["frameworks"]}
+        assert frameworks["fw:eu-ai-act"]["jurisdiction"] == "EU"
+        assert frameworks["fw:eu-ai-act"]["requirements"]["obligation"] >= 40
+        req = c.get("/v1/requirements/euaia:art-14").json()
+        assert req["kind"] == "obligation" and req["framework"] == "fw:eu-ai-act"
+        assert req["citation"] and req["applies_from"]
+        assert req["incoming"], "controls map to Art. 14"
+        for m in req["incoming"]:
+            assert m["target"] == "euaia:art-14"
+            assert m["relation"] in {"equal", "superset", "subset", "intersects", "related",
+                                     "not_related"}
+        chm = c.get("/v1/requirements/ctrl:CHM-002").json()
+        assert chm["kind"] == "control"
+        assert c.get("/v1/requirements/euaia:art-999").status_code == 404
+
+
+def test_gap_question_for_high_risk_provider(server: LiveServer) -> None:
+    """Which EU AI Act obligations for a high-risk provider have no control mapped?"""
+    params = {"framework": "fw:eu-ai-act", "jurisdiction": "EU", "role": "provider",
+              "risk_class": "high-risk", "as_of": "2028-01-01"}
+    with server.client("analyst") as c:
+        report = c.get("/v1/coverage", params=params).json()
+    rows = {r["id"]: r for r in report["requirements"]}
+    assert rows, "EU requirements are reported"
+    applicable = [r for r in rows.values() if r["status"] != "not_applicable"]
+    assert applicable
+    for r in applicable:
+        if r["status"] in ("satisfied", "partial"):
+            assert r["path"][-1] == r["id"] and len(r["path"]) >= 2
+            assert r["path"][0].startswith(("ctrl:", "pol:"))
+        else:
+            assert r["status"] == "unsatisfied" and r["path"] == []
+    # deployer-only obligations are excluded for a provider
+    for r in rows.values():
+        if r["id"] == "euaia:art-26":
+            assert r["status"] == "not_applicable"
+    summary = report["summary"]["fw:eu-ai-act"]
+    assert summary["applicable"] == len(applicable)
+    assert summary["satisfied"] + summary["partial"] + summary["unsatisfied"] == len(applicable)
+
+
+def test_as_of_moves_obligations_from_upcoming_to_in_force(server: LiveServer) -> None:
+    params = {"framework": "fw:eu-ai-act", "role": "provider", "risk_class": "high-risk"}
+    with server.client("analyst") as c:
+        before = c.get("/v1/coverage", params={**params, "as_of": "2026-11-23"}).json()
+        after = c.get("/v1/coverage", params={**params, "as_of": "2028-01-01"}).json()
+    art14_before = next(r for r in before["requirements"] if r["id"] == "euaia:art-14")
+    art14_after = next(r for r in after["requirements"] if r["id"] == "euaia:art-14")
+    assert art14_before["legal_state"] == "upcoming" and art14_before["applies_from"] > "2026-11-23"
+    assert art14_after["legal_state"] == "in_force"
+    assert before["summary"]["fw:eu-ai-act"]["upcoming"] > after["summary"]["fw:eu-ai-act"]["upcoming"]
+
+
+def test_repealed_colorado_law_does_not_apply(server: LiveServer) -> None:
+    with server.client("analyst") as c:
+        report = c.get("/v1/coverage", params={"jurisdiction": "US-CO",
+                                               "as_of": "2027-06-01"}).json()
+    old = [r for r in report["requirements"] if r["framework"] == "fw:us-co-sb24-205"]
+    new = [r for r in report["requirements"] if r["framework"] == "fw:us-co-sb26-189"]
+    assert old and all(r["status"] == "not_applicable" for r in old)
+    assert new and any(r["status"] != "not_applicable" for r in new)
+
+
+def test_post_coverage_with_evidence(server: LiveServer) -> None:
+    body = {
+        "system": {"id": "s1", "risk_tier": "HIGH", "jurisdictions": ["EU"],
+                   "roles": ["provider"], "eu_ai_act_class": "high-risk",
+                   "personal_data": True, "user_facing": True},
+        "evidence_types": ["ev:human_oversight_tested"],
+        "as_of": "2028-01-01",
+    }
+    with server.client("analyst") as c:
+        report = c.post("/v1/coverage", json=body).json()
+        art14 = next(r for r in report["requirements"] if r["id"] == "euaia:art-14")
+        assert art14["status"] in ("satisfied", "partial")
+        assert art14["path"][0] == "ev:human_oversight_tested"
+        none = c.post("/v1/coverage", json={**body, "evidence_types": []}).json()
+        assert all(r["status"] in ("unsatisfied", "not_applicable") for r in none["requirements"])
+        bad = c.post("/v1/coverage", json={**body, "surprise": 1})
+        assert bad.status_code == 422
+        assert any(e["path"] == "$.surprise" for e in bad.json()["errors"])
+        unknown = c.post("/v1/coverage", json={**body, "evidence_types": ["ev:nope"]})
+        assert unknown.status_code == 422
