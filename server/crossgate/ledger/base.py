@@ -1,0 +1,199 @@
+"""The Ledger protocol, a tiny connection pool, and query helpers shared by the backends."""
+
+from __future__ import annotations
+
+import builtins
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import datetime
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+
+from .records import (
+    COLUMNS,
+    AppendResult,
+    LedgerEntry,
+    LedgerError,
+    LedgerRecord,
+    VerifyResult,
+    format_timestamp,
+)
+from .verify import Anchor
+
+TimeBound = datetime | str | None
+MAX_LIMIT = 10_000
+
+
+@runtime_checkable
+class Ledger(Protocol):
+    """Append-only, hash-chained decision log. Implementations are safe to share between threads."""
+
+    def append(self, entry: LedgerEntry) -> AppendResult:
+        """Seal ``entry`` after the current head and store it; returns (seq, hash).
+
+        Raises DuplicateDecisionError if the decision_id is already recorded.
+        """
+        ...
+
+    def get(self, decision_id: str) -> LedgerRecord | None: ...
+
+    def list(
+        self,
+        system: str | None = None,
+        outcome: str | None = None,
+        since: TimeBound = None,
+        until: TimeBound = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> builtins.list[LedgerRecord]:
+        """Newest first. ``since`` is inclusive, ``until`` exclusive (on recorded_at)."""
+        ...
+
+    def count(
+        self,
+        system: str | None = None,
+        outcome: str | None = None,
+        since: TimeBound = None,
+        until: TimeBound = None,
+    ) -> int: ...
+
+    def head(self) -> AppendResult | None:
+        """The last record's (seq, hash), None when empty. Publish it to anchor the chain."""
+        ...
+
+    def iter_all(self) -> Iterator[LedgerRecord]:
+        """Every record in seq order, streamed."""
+        ...
+
+    def verify(self, anchor: Anchor | None = None) -> VerifyResult: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Ledger: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+def where_clause(
+    placeholder: str,
+    system: str | None,
+    outcome: str | None,
+    since: TimeBound,
+    until: TimeBound,
+) -> tuple[str, builtins.list[Any]]:
+    """SQL ``WHERE ...`` (or "") and its parameters for the list/count filters."""
+    clauses: builtins.list[str] = []
+    params: builtins.list[Any] = []
+    if system is not None:
+        clauses.append(f"system_id = {placeholder}")
+        params.append(system)
+    if outcome is not None:
+        clauses.append(f"outcome = {placeholder}")
+        params.append(outcome)
+    if since is not None:
+        clauses.append(f"recorded_at >= {placeholder}")
+        params.append(format_timestamp(since))
+    if until is not None:
+        clauses.append(f"recorded_at < {placeholder}")
+        params.append(format_timestamp(until))
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def check_page(limit: int, offset: int) -> None:
+    if not 0 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be between 0 and {MAX_LIMIT}")
+    if offset < 0:
+        raise ValueError("offset must not be negative")
+
+
+SELECT_COLUMNS = ", ".join(COLUMNS)
+
+C = TypeVar("C")
+
+
+class ConnectionPool(Generic[C]):
+    """A bounded, thread-safe pool: at most ``max_size`` connections, each used by one thread at
+    a time. ``reset(conn)`` runs when a connection comes back and returns False to discard it.
+    """
+
+    def __init__(
+        self,
+        connect: Callable[[], C],
+        close: Callable[[C], None],
+        reset: Callable[[C], bool],
+        max_size: int = 8,
+        timeout: float = 30.0,
+    ) -> None:
+        if max_size < 1:
+            raise ValueError("max_size must be at least 1")
+        self._connect = connect
+        self._close = close
+        self._reset = reset
+        self._max_size = max_size
+        self._timeout = timeout
+        self._idle: builtins.list[C] = []
+        self._size = 0
+        self._closed = False
+        self._cond = threading.Condition()
+
+    def _acquire(self) -> C:
+        deadline = time.monotonic() + self._timeout
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise LedgerError("ledger is closed")
+                if self._idle:
+                    return self._idle.pop()
+                if self._size < self._max_size:
+                    self._size += 1
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise LedgerError(
+                        f"no ledger connection free after {self._timeout:.0f} s ({self._max_size} in use)"
+                    )
+                self._cond.wait(remaining)
+        try:
+            return self._connect()
+        except BaseException:
+            with self._cond:
+                self._size -= 1
+                self._cond.notify()
+            raise
+
+    def _release(self, conn: C) -> None:
+        try:
+            keep = self._reset(conn)
+        except Exception:
+            keep = False
+        with self._cond:
+            if keep and not self._closed:
+                self._idle.append(conn)
+                self._cond.notify()
+                return
+            self._size -= 1
+            self._cond.notify()
+        self._safe_close(conn)
+
+    def _safe_close(self, conn: C) -> None:
+        with suppress(Exception):
+            self._close(conn)
+
+    @contextmanager
+    def connection(self) -> Iterator[C]:
+        conn = self._acquire()
+        try:
+            yield conn
+        finally:
+            self._release(conn)
+
+    def close(self) -> None:
+        """Close idle connections now; connections in use close when they come back."""
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._size -= len(idle)
+            self._cond.notify_all()
+        for conn in idle:
+            self._safe_close(conn)
