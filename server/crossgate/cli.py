@@ -16,11 +16,15 @@ import typer
 
 from crossgate.config import Settings, load_settings
 from crossgate.graph.store import StoreBusy
+from crossgate.ledger import commands as ledger_commands
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="crossgate: compliance crosswalk server with Rego deployment gates.")
 token_app = typer.Typer(no_args_is_help=True, help="Create, list and revoke API tokens.")
 app.add_typer(token_app, name="token")
+gate_app = typer.Typer(no_args_is_help=True, help="Deployment gate decisions for CI.")
+app.add_typer(gate_app, name="gate")
+app.add_typer(ledger_commands.app, name="ledger", help="Verify and export the decision ledger.")
 
 DataDir = Annotated[
     Path | None,
@@ -187,6 +191,74 @@ def sparql(
     except SparqlError as exc:
         raise _err(exc.message) from exc
     sys.stdout.buffer.write(raw.body)
+
+
+@gate_app.command("check")
+def gate_check(
+    candidate: Annotated[Path, typer.Argument(help="Candidate release JSON (- for stdin)",
+                                              allow_dash=True)],
+    server: Annotated[str | None, typer.Option(envvar="CROSSGATE_URL",
+                                               help="crossgate server URL")] = None,
+    token: Annotated[str | None, typer.Option(envvar="CROSSGATE_TOKEN",
+                                              help="Bearer token (role ci)")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Do not record")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Decide a release: exit 0 allow, 1 deny, 2 bad input or server unreachable.
+    Without --server (or CROSSGATE_URL) it decides locally against the data directory."""
+    from crossgate.gate.report import render
+
+    try:
+        text = sys.stdin.read() if str(candidate) == "-" else candidate.read_text()
+        body = json.loads(text)
+    except (OSError, ValueError) as exc:
+        raise _err(f"cannot read candidate {candidate}: {exc}") from exc
+    output = (_decide_remote(body, server, token, dry_run) if server
+              else _decide_local(body, data_dir, dry_run))
+    typer.echo(json.dumps(output, indent=2) if as_json else render(output, body))
+    raise typer.Exit(0 if output.get("allow") is True else 1)
+
+
+def _decide_remote(body: object, server: str, token: str | None, dry_run: bool) -> dict:  # type: ignore[type-arg]
+    import httpx
+
+    if not token:
+        raise _err("a token is needed with --server (--token or CROSSGATE_TOKEN)")
+    try:
+        response = httpx.post(server.rstrip("/") + "/v1/gate/decide", json=body,
+                              params={"dry_run": "true"} if dry_run else None,
+                              headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    except httpx.HTTPError as exc:
+        raise _err(f"server {server} unreachable: {exc}") from exc
+    if response.status_code == 422:
+        for e in response.json().get("errors", []):
+            typer.echo(f"invalid input at {e.get('path')}: {e.get('message')}", err=True)
+        raise typer.Exit(2)
+    if response.status_code != 200:
+        raise _err(f"server answered {response.status_code}: {response.text[:300]}")
+    return response.json()  # type: ignore[no-any-return]
+
+
+def _decide_local(body: object, data_dir: Path | None, dry_run: bool) -> dict:  # type: ignore[type-arg]
+    from pydantic import ValidationError
+
+    from crossgate.gate.decide import decide
+    from crossgate.gate.input import GateInput
+
+    try:
+        candidate = GateInput.model_validate(body)
+    except ValidationError as exc:
+        for e in exc.errors():
+            path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"])
+            typer.echo(f"invalid input at {path}: {e['msg']}", err=True)
+        raise typer.Exit(2) from exc
+    runtime = open_runtime(load_settings(data_dir))
+    try:
+        return decide(candidate, runtime.policies, runtime.policy(),
+                      None if dry_run else runtime.ledger)
+    finally:
+        runtime.close()
 
 
 @token_app.command("create")

@@ -1,4 +1,4 @@
-"""The running product's state: settings, graph store, and what is derived per revision.
+"""The composition root: settings, graph store, derived views, policies and the ledger.
 
 One Runtime per process. The server opens the store read-write and loads the shipped content;
 CLI commands that only read open it read-only so they can run beside a server.
@@ -8,23 +8,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import cached_property
 
 from crossgate.config import Settings
-from crossgate.graph.closure import Crosswalk
-from crossgate.graph.coverage import crosswalk_of
 from crossgate.graph.loader import load_shipped
-from crossgate.graph.model import GraphModel, load_model
 from crossgate.graph.store import GraphStore, open_store
-
-
-@dataclass(frozen=True)
-class GraphView:
-    """Everything derived from one revision, computed once and shared read-only."""
-
-    revision: int
-    model: GraphModel
-    crosswalk: Crosswalk
+from crossgate.graph.view import GraphView, ViewCache
+from crossgate.ledger import Ledger, open_ledger
+from crossgate.policy.snapshot import PolicyRuntime, PolicySnapshot
 
 
 class Runtime:
@@ -37,22 +28,27 @@ class Runtime:
     ) -> None:
         self.settings = settings
         self.store: GraphStore = open_store(settings, read_only=read_only)
+        self._views = ViewCache(self.store)
         self._lock = threading.Lock()
-        self._view: GraphView | None = None
         if load_content and not read_only:
             load_shipped(self.store, settings.ontology_dir, settings.content_dir, progress)
 
     def view(self) -> GraphView:
-        """The head revision's view (rebuilt only when the revision changed)."""
-        head = self.store.head().number
-        view = self._view
-        if view is not None and view.revision == head:
-            return view
-        with self._lock:
-            if self._view is None or self._view.revision != head:
-                model = load_model(self.store, head)
-                self._view = GraphView(head, model, crosswalk_of(model))
-            return self._view
+        return self._views.head()
+
+    @cached_property
+    def policies(self) -> PolicyRuntime:
+        return PolicyRuntime(self.settings)
+
+    def policy(self) -> PolicySnapshot:
+        """Policies + data compiled from the head graph revision."""
+        return self.policies.current(self.view())
+
+    @cached_property
+    def ledger(self) -> Ledger:
+        return open_ledger(self.settings.ledger_url, self.settings.data_path)
 
     def close(self) -> None:
+        if "ledger" in self.__dict__:
+            self.ledger.close()
         self.store.close()

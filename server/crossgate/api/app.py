@@ -10,7 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from crossgate import __version__
-from crossgate.api.routes import coverage, graph, health, sparql
+from crossgate.api.metrics import Metrics
+from crossgate.api.routes import coverage, gate, graph, health, metrics, opa, sparql
 from crossgate.config import Settings
 from crossgate.runtime import Runtime
 from crossgate.tokens import TokenStore
@@ -41,6 +42,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runtime = runtime or Runtime(settings, progress=print)
         app.state.tokens = TokenStore(settings.tokens_path)
+        app.state.metrics = Metrics()
         try:
             yield
         finally:
@@ -50,6 +52,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app = FastAPI(title="crossgate", version=__version__, lifespan=lifespan,
                   description="Compliance crosswalk server with Rego deployment gates.")
     app.add_exception_handler(RequestValidationError, validation_error)
-    for module in (health, graph, coverage, sparql):
+    for module in (health, graph, coverage, sparql, gate, opa, metrics):
         app.include_router(module.router)
     return app

@@ -1,0 +1,80 @@
+"""The decide use case: validated candidate -> normalised input -> engine -> ledger.
+
+A decision is a pure function of (normalised input, policy revision, data revision); the
+normalised input and both revisions are recorded, so `replay` can re-evaluate it later. Every
+failure on this path is a deny naming the reason (fail closed), never an allow.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import date
+from typing import Any
+
+from crossgate.gate.input import GateInput, normalise
+from crossgate.ledger import Ledger, LedgerEntry
+from crossgate.policy.engines import engine_error_decision, evaluate_decision
+from crossgate.policy.snapshot import PolicyRuntime, PolicySnapshot
+
+# Fields that identify one evaluation rather than its outcome: left out when replays compare.
+VOLATILE = ("decision_id", "recorded", "revision", "elapsed_ms")
+
+
+def evaluate(policies: PolicyRuntime, snapshot: PolicySnapshot, gate: str,
+             normalised: dict[str, Any]) -> dict[str, Any]:
+    try:
+        engine = policies.engine(snapshot)
+    except Exception as exc:
+        return engine_error_decision(f"the policy engine could not start: {exc}", normalised)
+    return evaluate_decision(engine, normalised, gate, policies.settings.engine_timeout_s)
+
+
+def decide(
+    candidate: GateInput,
+    policies: PolicyRuntime,
+    snapshot: PolicySnapshot,
+    ledger: Ledger | None,
+    as_of: date | None = None,
+) -> dict[str, Any]:
+    """Decide and (unless ledger is None: a dry run) record. Returns the contract's output."""
+    started = time.perf_counter()
+    normalised = normalise(candidate, as_of)
+    result = evaluate(policies, snapshot, candidate.gate, normalised)
+    output: dict[str, Any] = {
+        "decision_id": str(uuid.uuid4()),
+        **result,
+        "revision": {"policy": snapshot.policy_revision, "data": snapshot.data_revision},
+    }
+    output["allow"] = output.get("allow") is True  # anything but a literal true is a deny
+    if ledger is not None:
+        stored = {k: v for k, v in output.items() if k != "recorded"}
+        try:
+            appended = ledger.append(LedgerEntry(
+                decision_id=output["decision_id"], system_id=candidate.system.id,
+                gate=candidate.gate, outcome="allow" if output["allow"] else "deny",
+                policy_revision=snapshot.policy_revision, data_revision=snapshot.data_revision,
+                input=normalised, output=stored,
+            ))
+            output["recorded"] = {"seq": appended.seq, "hash": appended.hash}
+        except Exception as exc:
+            failed = engine_error_decision(f"the decision could not be recorded in the ledger: {exc}")
+            output.update({k: v for k, v in failed.items() if k in ("allow", "violations")})
+            output["recorded"] = None
+    else:
+        output["recorded"] = None
+    output["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 3)
+    return output
+
+
+def replay(record_input: dict[str, Any], record_output: dict[str, Any], gate: str,
+           policies: PolicyRuntime, policy_revision: str, data_revision: str) -> dict[str, Any]:
+    """Re-evaluate a recorded decision with its recorded revisions; say if it is identical."""
+    snapshot = policies.recorded(policy_revision, data_revision)
+    result = evaluate(policies, snapshot, gate, record_input)
+    result["allow"] = result.get("allow") is True
+    original = {k: v for k, v in record_output.items() if k not in VOLATILE}
+    again = {k: v for k, v in result.items() if k not in VOLATILE}
+    differences = sorted(k for k in set(original) | set(again) if original.get(k) != again.get(k))
+    return {"identical": not differences, "differences": differences, "outcome": again,
+            "revision": {"policy": policy_revision, "data": data_revision}}
