@@ -45,6 +45,8 @@ MATRIX_HEADER_ROWS = 2  # row 0: target ids, row 1: target titles
 MATRIX_HEADER_COLS = 2  # column A: source ids, column B: source titles
 MULTI_SEPARATOR = "; "  # between several mappings of one cell
 XLSX_MAX_ROWS, XLSX_MAX_COLS = 1_048_576, 16_384
+LEGEND_TEXT_WIDTH = 90  # characters, column C of the legend
+PRINT_FIT_COLUMNS = 30  # up to this many targets, a printed matrix is one page wide
 
 _FILLS = {"full": ("#C6EFCE", "#006100"), "partial": ("#FFEB9C", "#9C5700"),
           "none": ("#EDEDED", "#595959")}
@@ -89,7 +91,7 @@ Cell = tuple[str | int, Format | None] | None
 
 class _Formats:
     def __init__(self, wb: xlsxwriter.Workbook) -> None:
-        self.bold = wb.add_format({"bold": True})
+        self.bold = wb.add_format({"bold": True, "valign": "top"})
         self.heading = wb.add_format({"bold": True, "font_size": 13})
         self.header = wb.add_format({"bold": True, "bottom": 1, "text_wrap": True,
                                      "valign": "bottom"})
@@ -97,7 +99,7 @@ class _Formats:
                                              "align": "center", "valign": "bottom"})
         self.title_rotated = wb.add_format({"rotation": 90, "text_wrap": True, "bottom": 1,
                                             "align": "center", "valign": "bottom"})
-        self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        self.wrap = wb.add_format({"text_wrap": True, "valign": "top", "align": "left"})
         self.cell: dict[tuple[str, bool], Format] = {}
         for cls, (fill, font) in _FILLS.items():
             for derived in (False, True):
@@ -196,6 +198,8 @@ def _start_detail(ws: Worksheet, fmt: _Formats) -> None:
         ws.write_string(0, c, name, fmt.header)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, 0, len(DETAIL_COLUMNS) - 1)
+    ws.set_landscape()
+    ws.repeat_rows(0)
 
 
 def _cell(codes: int | list[int], fmt: _Formats) -> tuple[str, Format]:
@@ -222,6 +226,12 @@ def _write_matrix(ws: Worksheet, fmt: _Formats, view: CrosswalkView,
     ws.set_row(0, min(409, 6.5 * id_len + 12))
     ws.set_row(1, min(300, 6.5 * min(title_len, 45) + 12) if title_len else None)
     ws.freeze_panes(MATRIX_HEADER_ROWS, MATRIX_HEADER_COLS)
+    # Printed (or saved as PDF): landscape, headers and requirement columns on every page.
+    ws.set_landscape()
+    ws.repeat_rows(0, MATRIX_HEADER_ROWS - 1)
+    ws.repeat_columns(0, MATRIX_HEADER_COLS - 1)
+    if len(cols) <= PRINT_FIT_COLUMNS:
+        ws.fit_to_pages(1, 0)
 
     _put(ws, 0, 0, "source ↓   target →", fmt.header)
     _put(ws, 0, 1, f"{_name(view.source)} × {_name(view.target)}", fmt.header)
@@ -251,8 +261,10 @@ def _name(fw: Any) -> str:
 
 def _write_legend(ws: Worksheet, fmt: _Formats, view: CrosswalkView,
                   summary: XlsxExportSummary, include_detail: bool) -> None:
-    for c, width in enumerate((24, 8, 72, 16, 24)):
+    for c, width in enumerate((24, 8, LEGEND_TEXT_WIDTH, 16, 30)):
         ws.set_column(c, c, width)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
 
     def heading(text: str) -> list[Cell]:
         return [(text, fmt.heading)]
@@ -306,6 +318,10 @@ def _write_legend(ws: Worksheet, fmt: _Formats, view: CrosswalkView,
                                         "crossgate spreadsheet import reads; rows with derived "
                                         "= yes are computed, not authored, and not imported"))
     for r, cells in enumerate(out):
+        # No application re-measures wrapped text on opening: give long texts their lines.
+        longest = max((len(str(cell[0])) for cell in cells if cell is not None), default=0)
+        if longest > LEGEND_TEXT_WIDTH:
+            ws.set_row(r, 15 * -(-longest // (LEGEND_TEXT_WIDTH + 10)))
         for c, cell in enumerate(cells):
             if cell is not None:
                 _put(ws, r, c, *cell)
