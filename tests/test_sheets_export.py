@@ -146,8 +146,10 @@ def test_neutralise_is_reversible(text):
 
 def test_unknown_relation_and_bad_strength_are_refused(tmp_path):
     with pytest.raises(ValueError, match="unknown relation"):
-        write_crosswalk_xlsx(make_view([CrosswalkMapping("a:1", "b:1", "equivalent")]),
+        write_crosswalk_xlsx(make_view([CrosswalkMapping("a:1", "b:1", "equal", 10),
+                                        CrosswalkMapping("a:1", "b:1", "equivalent")]),
                              tmp_path / "x.xlsx")
+    assert not (tmp_path / "x.xlsx").exists()  # no half-written workbook
     with pytest.raises(ValueError, match="strength"):
         "".join(iter_crosswalk_csv(make_view([CrosswalkMapping("a:1", "b:1", "equal", 11)])))
 

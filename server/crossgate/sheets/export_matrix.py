@@ -13,6 +13,7 @@ docs/export.md describes the layout.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from typing import IO, Any
@@ -142,53 +143,65 @@ def write_crosswalk_xlsx(view: CrosswalkView, stream_or_path: str | os.PathLike[
         "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
     })
     try:
-        fmt = _Formats(wb)
-        ws_matrix = wb.add_worksheet(SHEET_MATRIX)
-        ws_legend = wb.add_worksheet(SHEET_LEGEND)
-        ws_detail = wb.add_worksheet(SHEET_DETAIL) if include_detail else None
-        ws_coverage = wb.add_worksheet(SHEET_COVERAGE)
+        summary = _write_sheets(wb, view, include_detail)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            wb.close()  # releases xlsxwriter's temporary row files
+        if isinstance(target, str):  # no half-written workbook left behind
+            with contextlib.suppress(OSError):
+                os.remove(target)
+        raise
+    wb.close()
+    return summary
 
+
+def _write_sheets(wb: xlsxwriter.Workbook, view: CrosswalkView,
+                  include_detail: bool) -> XlsxExportSummary:
+    rows, cols = view.source_requirements, view.target_requirements
+    fmt = _Formats(wb)
+    ws_matrix = wb.add_worksheet(SHEET_MATRIX)
+    ws_legend = wb.add_worksheet(SHEET_LEGEND)
+    ws_detail = wb.add_worksheet(SHEET_DETAIL) if include_detail else None
+    ws_coverage = wb.add_worksheet(SHEET_COVERAGE)
+
+    if ws_detail is not None:
+        _start_detail(ws_detail, fmt)
+    row_index = {req.id: i for i, req in enumerate(rows)}
+    col_index = {req.id: j for j, req in enumerate(cols)}
+    cells: dict[int, dict[int, int | list[int]]] = {}  # matrix row -> column -> cell code(s)
+    tally = CoverageTally()
+    count = derived = placed = 0
+    for m in view.mappings:
+        rel = relation(m.relation)
+        check_strength(m)
+        count += 1
+        derived += m.derived
+        tally.add(m.source, rel.coverage)
         if ws_detail is not None:
-            _start_detail(ws_detail, fmt)
-        row_index = {req.id: i for i, req in enumerate(rows)}
-        col_index = {req.id: j for j, req in enumerate(cols)}
-        cells: dict[int, dict[int, int | list[int]]] = {}
-        tally = CoverageTally()
-        count = derived = placed = 0
-        for m in view.mappings:
-            rel = relation(m.relation)
-            check_strength(m)
-            count += 1
-            derived += m.derived
-            tally.add(m.source, rel.coverage)
-            if ws_detail is not None:
-                if count >= XLSX_MAX_ROWS:
-                    raise ValueError(f"more than {XLSX_MAX_ROWS - 1} mappings do not fit in the "
-                                     "detail sheet: export csv or json, or include_detail=False")
-                for c, value in enumerate(detail_values(m)):
-                    _put(ws_detail, count, c, value)
-            i, j = row_index.get(m.source), col_index.get(m.target)
-            if i is None or j is None:
-                continue
-            placed += 1
-            code = _code(RELATION_INDEX[m.relation], m.strength, m.derived)
-            row_cells = cells.get(i)
-            if row_cells is None:
-                cells[i] = {j: code}
-            elif (prev := row_cells.get(j)) is None:
-                row_cells[j] = code
-            elif isinstance(prev, list):
-                prev.append(code)
-            else:
-                row_cells[j] = [prev, code]
+            if count >= XLSX_MAX_ROWS:
+                raise ValueError(f"more than {XLSX_MAX_ROWS - 1} mappings do not fit in the "
+                                 "detail sheet: export csv or json, or include_detail=False")
+            for c, value in enumerate(detail_values(m)):
+                _put(ws_detail, count, c, value)
+        i, j = row_index.get(m.source), col_index.get(m.target)
+        if i is None or j is None:
+            continue
+        placed += 1
+        code = _code(RELATION_INDEX[m.relation], m.strength, m.derived)
+        row_cells = cells.get(i)
+        if row_cells is None:
+            cells[i] = {j: code}
+        elif (prev := row_cells.get(j)) is None:
+            row_cells[j] = code
+        elif isinstance(prev, list):
+            prev.append(code)
+        else:
+            row_cells[j] = [prev, code]
 
-        summary = XlsxExportSummary(count, derived, placed, count - placed)
-        _write_matrix(ws_matrix, fmt, view, cells)
-        del cells
-        _write_legend(ws_legend, fmt, view, summary, include_detail)
-        _write_coverage(ws_coverage, fmt, coverage_rows(view, tally))
-    finally:
-        wb.close()
+    summary = XlsxExportSummary(count, derived, placed, count - placed)
+    _write_matrix(ws_matrix, fmt, view, cells)
+    _write_legend(ws_legend, fmt, view, summary, include_detail)
+    _write_coverage(ws_coverage, fmt, coverage_rows(view, tally))
     return summary
 
 
