@@ -34,7 +34,7 @@ import uuid
 from collections.abc import Iterator
 from typing import IO
 
-from crossgate.graph.ids import ID_BASE, is_short_id, to_iri
+from crossgate.graph.ids import is_short_id, to_iri
 from crossgate.graph.vocab import CG
 from crossgate.sheets.export_model import (
     PATH_SEPARATOR,
@@ -70,8 +70,8 @@ def _one_line(value: object) -> str:
 
 
 def _href(fw: Framework) -> str:
-    return to_iri(fw.id if is_short_id(fw.id) else f"fw:{fw.id.strip()}") \
-        if fw.id.strip() else ID_BASE
+    """The framework's crossgate IRI (a bare id like "euaia" is read as "fw:euaia")."""
+    return to_iri(fw.id if is_short_id(fw.id) else f"fw:{fw.id}")
 
 
 def _name(fw: Framework) -> str:
