@@ -311,3 +311,23 @@ def test_bad_requirement_values_are_rejected(ontology: Graph, shapes: Graph) -> 
              for _f, p, _m in _violations(g, ontology, shapes)}
     assert {"shortId", "title", "framework", "citation", "appliesFrom", "appliesToRole",
             "legalStatus", "appliesToRiskClass"} <= paths
+
+
+def test_dangling_links_are_caught_under_rdfs_inference(ontology: Graph, shapes: Graph) -> None:
+    """The server validates with RDFS inference and keeps only the batch's own focus nodes, so a
+    link to an undeclared framework, control or evidence type must fail on the linking node."""
+    g = Graph()
+    ctrl = URIRef(ID + "ctrl/TST-001")
+    item = URIRef(ID + "gate/test-item")
+    g.add((ctrl, RDF.type, URIRef(CG + "Control")))
+    g.add((ctrl, URIRef(CG + "shortId"), Literal("ctrl:TST-001")))
+    g.add((ctrl, URIRef("http://purl.org/dc/terms/title"), Literal("Test control")))
+    g.add((ctrl, URIRef(CG + "framework"), URIRef(ID + "fw/no-such-framework")))
+    g.add((item, RDF.type, URIRef(CG + "GateItem")))
+    g.add((item, URIRef("http://purl.org/dc/terms/title"), Literal("Test item")))
+    g.add((item, URIRef(CG + "evidenceType"), URIRef(ID + "ev/no_such_evidence")))
+    g.add((item, URIRef(CG + "minTier"), Literal("LOW")))
+    g.add((item, URIRef(CG + "control"), URIRef(ID + "ctrl/NO-SUCH")))
+    own = {(f, p.rsplit("#", 1)[-1]) for f, p, _m in _violations(g, ontology, shapes)
+           if URIRef(f) in set(g.subjects())}
+    assert own == {(str(ctrl), "framework"), (str(item), "evidenceType"), (str(item), "control")}
