@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,9 +42,31 @@ class LiveServer:
         return httpx.Client(base_url=self.url, headers=headers, timeout=30, **kwargs)  # type: ignore[arg-type]
 
 
+_SEEDED: Path | None = None
+
+
+def seeded_store() -> Path:
+    """A data directory with the shipped content loaded once per test session: loading and
+    validating it costs seconds, and most tests only need a copy of the result."""
+    global _SEEDED
+    if _SEEDED is None:
+        from crossgate.config import Settings
+        from crossgate.runtime import Runtime
+
+        seed = Path(tempfile.mkdtemp(prefix="crossgate-seed-"))
+        Runtime(Settings(data_dir=seed)).close()
+        _SEEDED = seed
+    return _SEEDED
+
+
 def start_server(data_dir: Path, env: dict[str, str] | None = None,
-                 timeout_s: float = 90) -> LiveServer:
-    """Start `crossgate serve` as a subprocess with one token per role; wait for /healthz."""
+                 timeout_s: float = 90, seed: bool = True) -> LiveServer:
+    """Start `crossgate serve` as a subprocess with one token per role; wait for /healthz.
+    A new data directory starts as a copy of the seeded store unless seed=False."""
+    if seed and not (data_dir / "graph").exists():
+        source = seeded_store()
+        for part in ("graph", "snapshots"):
+            shutil.copytree(source / part, data_dir / part)
     data_dir.mkdir(parents=True, exist_ok=True)
     store = TokenStore(data_dir / "tokens.sqlite")
     tokens = {role: store.create(role, f"test {role}") for role in ROLES}

@@ -66,6 +66,17 @@ def load_ontology(path: Path) -> Graph:
     return Graph().parse(path, format="turtle")
 
 
+_CURIES = {str(V.CG): "cg:", str(V.DCTERMS): "dcterms:", str(V.SKOS): "skos:",
+           str(V.PROV): "prov:", str(V.RDF): "rdf:", str(V.RDFS): "rdfs:"}
+
+
+def _curie(iri: str) -> str:
+    for base, prefix in _CURIES.items():
+        if iri.startswith(base):
+            return prefix + iri[len(base):]
+    return try_short_id(iri)
+
+
 def _referenced_types(batch: Graph, store: GraphStore | None) -> Graph:
     extra = Graph()
     if store is None:
@@ -91,7 +102,7 @@ def validate_batch(
         for triple in graph:
             data.add(triple)
     _conforms, report, _text = shacl_validate(
-        data, shacl_graph=load_shapes(shapes_path), inference="rdfs", allow_warnings=True
+        data, shacl_graph=load_shapes(shapes_path), inference="none", allow_warnings=True
     )
     sh = V.SH
     batch_nodes = set(batch.subjects())
@@ -106,7 +117,7 @@ def validate_batch(
         violations.append(
             Violation(
                 focus=str(focus),
-                path=try_short_id(str(path)) if path is not None else None,
+                path=_curie(str(path)) if path is not None else None,
                 message=str(report.value(result, sh.resultMessage) or "constraint violated"),
                 value=str(value) if value is not None else None,
                 severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
