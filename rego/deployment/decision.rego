@@ -1,0 +1,116 @@
+# METADATA
+# title: Deployment gate decision
+# description: >-
+#   May this release go to production? Assembles the checks of crossgate.gate.lib.* for the
+#   deployment profile into the decision of the gate contract (DESIGN.md, "Gate decision").
+#   Every list is sorted so that engines and replays produce the same JSON. The decision is
+#   undefined when the input is not normalised or the profile is missing: clients treat an
+#   undefined decision as a deny.
+# entrypoint: true
+package crossgate.gate.deployment
+
+import data.crossgate.gate.lib.approvals.violations as approval_violations
+import data.crossgate.gate.lib.context.gate
+import data.crossgate.gate.lib.context.profile
+import data.crossgate.gate.lib.context.ready
+import data.crossgate.gate.lib.context.tier
+import data.crossgate.gate.lib.coverage.counts as coverage_counts
+import data.crossgate.gate.lib.coverage.satisfied
+import data.crossgate.gate.lib.coverage.warnings as coverage_warnings
+import data.crossgate.gate.lib.evidence.unevidenced
+import data.crossgate.gate.lib.evidence.violations as evidence_violations
+import data.crossgate.gate.lib.evidence.warnings as evidence_warnings
+import data.crossgate.gate.lib.exceptions.valid as valid_exceptions
+import data.crossgate.gate.lib.exceptions.violations as exception_violations
+import data.crossgate.gate.lib.exceptions.waivable
+import data.crossgate.gate.lib.exceptions.waived_items
+import data.crossgate.gate.lib.findings.violations as finding_violations
+
+
+# METADATA
+# title: Everything the checks found, before exceptions
+raw_violations := ((evidence_violations | finding_violations) | approval_violations) | exception_violations
+
+# METADATA
+# title: A violation a valid exception waives
+waived_violation(v) if {
+	v.code in waivable
+	v.item in waived_items
+}
+
+# METADATA
+# title: Violations that stand
+violation_set := {v |
+	some v in raw_violations
+	not waived_violation(v)
+}
+
+# METADATA
+# title: Sort key of a violation or warning
+key(v) := concat(" ", [v.code, v.item, v.message, v.remediation, concat(",", v.requirements)])
+
+# METADATA
+# title: A set of violations or warnings as a list sorted by code, item and message
+in_order(s) := [pair[1] | some pair in sort([[key(v), v] | some v in s])]
+
+# METADATA
+# title: Violations, sorted
+violations := in_order(violation_set)
+
+# METADATA
+# title: Warnings, sorted
+warnings := in_order(evidence_warnings | coverage_warnings)
+
+# METADATA
+# title: Valid exceptions with the violation codes each one suppressed
+waived := [w |
+	some k in sort({concat(" ", [x.item, x.approved_by, x.expires_at]) | some x in valid_exceptions})
+	some x in valid_exceptions
+	concat(" ", [x.item, x.approved_by, x.expires_at]) == k
+	w := {
+		"item": x.item,
+		"approved_by": x.approved_by,
+		"expires_at": x.expires_at,
+		"risk_acceptance": x.risk_acceptance,
+		"suppressed": sort({v.code | some v in raw_violations; v.item == x.item; v.code in waivable}),
+	}
+]
+
+# METADATA
+# title: Required items with no evidence that no exception waives
+missing := sort({item |
+	some item in unevidenced
+	not item in waived_items
+})
+
+# METADATA
+# title: Release allowed
+# description: Only when the input is ready and no violation stands; anything else denies.
+default allow := false
+
+allow if {
+	ready
+	count(violations) == 0
+}
+
+# METADATA
+# title: Deployment strategy for the system's tier
+deployment_strategy := object.get(object.get(profile, "strategies", {}), tier, null)
+
+# METADATA
+# title: The gate decision
+# description: The object clients query at data.crossgate.gate.deployment.decision.
+decision := {
+	"allow": allow,
+	"tier": tier,
+	"violations": violations,
+	"warnings": warnings,
+	"waived": waived,
+	"satisfied": satisfied,
+	"missing": missing,
+	"coverage": coverage_counts,
+	"deployment_strategy": deployment_strategy,
+} if {
+	ready
+	gate == "deployment"
+}

@@ -1,0 +1,66 @@
+# METADATA
+# title: Approvals and separation of duties
+# description: >-
+#   Each approval rule of the profile whose min_tier is at or below the system's tier needs
+#   an approval with that role. Nobody may approve a release they deploy themselves
+#   (compared case-insensitively).
+package crossgate.gate.lib.approvals
+
+import data.crossgate.gate.lib.context.approvals as input_approvals
+import data.crossgate.gate.lib.context.deployer
+import data.crossgate.gate.lib.context.gate
+import data.crossgate.gate.lib.context.profile
+import data.crossgate.gate.lib.findings.context_requirements
+import data.crossgate.gate.lib.tiers.applies
+
+
+# METADATA
+# title: Approval rules that apply to the system's tier
+required := [rule |
+	some rule in object.get(profile, "approvals", [])
+	applies(object.get(rule, "min_tier", null))
+]
+
+# METADATA
+# title: Roles that approved the release
+given_roles := {lower(a.role) | some a in input_approvals}
+
+# METADATA
+# title: A required approval nobody gave
+# custom:
+#   code: missing_approval
+violations contains v if {
+	some rule in required
+	not lower(rule.role) in given_roles
+	v := {
+		"code": "missing_approval",
+		"item": rule.role,
+		"message": concat("", [
+			"The ", gate, " gate needs an approval by role ", rule.role,
+			scope_words(object.get(rule, "scope", null)), " at tier ", object.get(rule, "min_tier", "?"), " and above",
+			"; none was given.",
+		]),
+		"remediation": object.get(rule, "remediation", concat("", ["Get an approval from someone in the ", rule.role, " role who does not deploy this release."])),
+		"requirements": context_requirements,
+	}
+}
+
+scope_words(s) := concat("", [" (", s, " sign-off)"]) if {
+	is_string(s)
+} else := ""
+
+# METADATA
+# title: An approval given by the release's deployer
+# custom:
+#   code: separation_of_duties
+violations contains v if {
+	some a in input_approvals
+	lower(a.approver) == deployer
+	v := {
+		"code": "separation_of_duties",
+		"item": a.role,
+		"message": concat("", ["The ", a.role, " approval was given by ", a.approver, ", who also deploys the release."]),
+		"remediation": concat("", ["Have someone other than the deployer give the ", a.role, " approval."]),
+		"requirements": context_requirements,
+	}
+}
