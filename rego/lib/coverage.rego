@@ -65,21 +65,21 @@ satisfied := {id: sort(reached) |
 }
 
 # METADATA
-# title: Framework of each applicable requirement ("(none)" when it has none)
-framework_of[id] := f if {
+# title: Framework ids to report
+# description: >-
+#   Declared frameworks, any an applicable requirement names, and "(none)" when an
+#   applicable requirement has no framework.
+frameworks := ({f | some f; data.crossgate.frameworks[f]} | {f |
 	some id in applicable
 	f := reqs[id].framework
 	f != null
-}
-
-framework_of[id] := "(none)" if {
-	some id in applicable
-	not reqs[id].framework
-}
+}) | {"(none)" | some id in applicable; not reqs[id].framework}
 
 # METADATA
-# title: Framework ids to report (declared ones, and any an applicable requirement names)
-frameworks := {f | some f; data.crossgate.frameworks[f]} | {f | some f in framework_of}
+# title: Applicable requirements of a framework
+members(f) := {id | some id in applicable; reqs[id].framework == f} if f != "(none)"
+
+members(f) := {id | some id in applicable; not reqs[id].framework} if f == "(none)"
 
 # METADATA
 # title: Counts per framework
@@ -89,7 +89,7 @@ frameworks := {f | some f; data.crossgate.frameworks[f]} | {f | some f in framew
 #   applicable ones are not in force yet.
 counts := {f: c |
 	some f in frameworks
-	these := {id | some id in applicable; framework_of[id] == f}
+	these := members(f)
 	c := {
 		"applicable": count(these),
 		"satisfied": count(these & satisfied_ids),

@@ -5,7 +5,8 @@
 #   null or a true system flag) and from triggered jurisdiction rules. Each need is checked
 #   for presence and freshness; every piece of evidence is checked for a failed result, its
 #   metrics against the profile's thresholds and the form of its sha256. Needs of upcoming
-#   jurisdiction rules produce warnings carrying the date from which they apply.
+#   jurisdiction rules produce warnings carrying the date from which they apply. Messages and
+#   requirement lists are built only for the needs that have a problem.
 package crossgate.gate.lib.evidence
 
 import data.crossgate.gate.lib.applicability.applicable
@@ -20,7 +21,6 @@ import data.crossgate.gate.lib.jurisdiction.start as rule_start
 import data.crossgate.gate.lib.jurisdiction.upcoming as upcoming_rules
 import data.crossgate.gate.lib.tiers.applies
 
-
 # METADATA
 # title: Profile items
 items := object.get(profile, "items", [])
@@ -28,88 +28,51 @@ items := object.get(profile, "items", [])
 # METADATA
 # title: A profile item's condition holds
 # description: Null means always; otherwise it names a system flag that must be true.
-condition_holds(c) if c == null
+condition_holds(spec) if object.get(spec, "condition", null) == null
 
-condition_holds(c) if {
-	is_string(c)
-	object.get(system, c, false) == true
-}
-
-# METADATA
-# title: Controls the profile gives for an evidence type
-controls_of(t) := {c |
-	some spec in items
-	spec.item == t
-	c := spec.control
-	c != null
-}
-
-# METADATA
-# title: Requirements applicable to the system that evidence of a type reaches
-# description: >-
-#   The lookup is bound outside the comprehension: rego-cpp (regopy) treats a function
-#   argument used as a key inside a comprehension as unbound and iterates every key.
-reached(t) := {r |
-	some r
-	links[r]
-	r in applicable
-} if {
-	links := object.get(data.crossgate.evidence_reach, t, {})
-}
-
-# METADATA
-# title: Requirement ids reported with a problem about an evidence type
-requirements_of(t) := sort(reached(t) | controls_of(t))
-
-# METADATA
-# title: Why a profile item is required, in words
-profile_reason(spec) := concat("", [
-	"the ", gate, " gate requires it at tier ", object.get(spec, "min_tier", "?"), " and above",
-	condition_words(object.get(spec, "condition", null)),
-])
-
-condition_words(c) := concat("", [" when system.", c, " is true"]) if {
-	is_string(c)
-} else := ""
+condition_holds(spec) if system[spec.condition] == true
 
 # METADATA
 # title: Items required by the profile for this system
 profile_needs contains need if {
 	some spec in items
 	applies(object.get(spec, "min_tier", null))
-	condition_holds(object.get(spec, "condition", null))
+	condition_holds(spec)
 	need := {
 		"item": spec.item,
 		"state": "active",
 		"applies_from": null,
 		"max_age_days": object.get(spec, "max_age_days", null),
-		"title": object.get(spec, "title", spec.item),
-		"reason": profile_reason(spec),
-		"remediation": object.get(spec, "remediation", concat("", ["Attach passing, current evidence of type ", spec.item, "."])),
-		"requirements": requirements_of(spec.item),
+		"kind": "profile",
+		"origin": spec,
 	}
 }
 
 # METADATA
 # title: Items required by triggered jurisdiction rules (active or upcoming)
 rule_needs contains need if {
-	some rule in active_rules | upcoming_rules
-	state := rule_state(rule)
+	some rule in active_rules
 	need := {
 		"item": rule.item,
-		"state": state,
+		"state": "active",
 		"applies_from": rule_start(rule),
 		"max_age_days": object.get(rule, "max_age_days", null),
-		"title": object.get(rule, "title", rule.item),
-		"reason": concat("", ["jurisdiction rule ", rule.id, " (", rule.requirement, ") requires it"]),
-		"remediation": object.get(rule, "remediation", concat("", ["Attach passing, current evidence of type ", rule.item, "."])),
-		"requirements": sort(reached(rule.item) | controls_of(rule.item) | {rule.requirement}),
+		"kind": "rule",
+		"origin": rule,
 	}
 }
 
-rule_state(rule) := "active" if rule in active_rules
-
-rule_state(rule) := "upcoming" if rule in upcoming_rules
+rule_needs contains need if {
+	some rule in upcoming_rules
+	need := {
+		"item": rule.item,
+		"state": "upcoming",
+		"applies_from": rule_start(rule),
+		"max_age_days": object.get(rule, "max_age_days", null),
+		"kind": "rule",
+		"origin": rule,
+	}
+}
 
 # METADATA
 # title: Every need, active and upcoming
@@ -134,57 +97,45 @@ by_type := {t: pieces |
 }
 
 # METADATA
-# title: Evidence of a type ([] when there is none)
-of_type(t) := by_type[t]
-
-of_type(t) := [] if not t in types_present
-
-# METADATA
-# title: Evidence of a type that did not fail
+# title: Evidence of a type that did not fail ([] when there is none)
 usable(t) := [e |
-	some e in of_type(t)
+	some e in pieces
 	e.result != "fail"
-]
+] if {
+	pieces := by_type[t]
+}
 
 # METADATA
 # title: A piece of evidence is no older than max_days on the evaluation date
-fresh(e, max_days) if {
-	is_number(e.collected_at_ns)
-	as_of_ns - e.collected_at_ns <= max_days * day_ns
-}
-
-# METADATA
-# title: Problems with needs, before they are split into violations and warnings
-# custom:
-#   codes: [missing_evidence, stale_evidence]
-need_problems contains p if {
-	some need in needs
-	not need.item in types_present
-	p := problem(need, "missing_evidence", concat("", ["No evidence of type ", need.item, " (", need.title, ") was supplied; ", need.reason, "."]))
-}
-
-need_problems contains p if {
-	some need in needs
-	is_number(need.max_age_days)
-	pieces := usable(need.item)
-	count(pieces) > 0
-	not any_fresh(pieces, need.max_age_days)
-	p := problem(need, "stale_evidence", concat("", [staleness_words(pieces), "; at most ", format_int(need.max_age_days, 10), " days are allowed because ", need.reason, "."]))
-}
-
-problem(need, code, message) := {
-	"code": code,
-	"item": need.item,
-	"message": message,
-	"remediation": need.remediation,
-	"requirements": need.requirements,
-	"state": need.state,
-	"applies_from": need.applies_from,
-}
+fresh(e, max_days) if as_of_ns - e.collected_at_ns <= max_days * day_ns
 
 any_fresh(pieces, max_days) if {
 	some e in pieces
+	is_number(e.collected_at_ns)
 	fresh(e, max_days)
+}
+
+# METADATA
+# title: Needs with no evidence, and needs whose newest usable evidence is too old
+# custom:
+#   codes: [missing_evidence, stale_evidence]
+need_problems contains [need, "missing_evidence", message] if {
+	some need in needs
+	not need.item in types_present
+	message := concat("", ["No evidence of type ", need.item, " (", title(need), ") was supplied; ", reason(need), "."])
+}
+
+need_problems contains [need, "stale_evidence", message] if {
+	some need in needs
+	is_number(need.max_age_days)
+	need.item in types_present
+	pieces := usable(need.item)
+	count(pieces) > 0
+	not any_fresh(pieces, need.max_age_days)
+	message := concat("", [
+		staleness_words(pieces), "; at most ", format_int(need.max_age_days, 10),
+		" days are allowed because ", reason(need), ".",
+	])
 }
 
 # METADATA
@@ -202,18 +153,80 @@ staleness_words(pieces) := concat("", [
 } else := concat("", ["No evidence of type ", pieces[0].type, " has a collection time, so its age cannot be checked"])
 
 # METADATA
+# title: Title of a need's item
+title(need) := object.get(need.origin, "title", need.item)
+
+# METADATA
+# title: Why an item is required, in words
+reason(need) := concat("", [
+	"the ", gate, " gate requires it at tier ", object.get(need.origin, "min_tier", "?"), " and above",
+	condition_words(object.get(need.origin, "condition", null)),
+]) if need.kind == "profile"
+
+reason(need) := concat("", ["jurisdiction rule ", need.origin.id, " (", need.origin.requirement, ") requires it"]) if {
+	need.kind == "rule"
+}
+
+condition_words(c) := concat("", [" when system.", c, " is true"]) if {
+	is_string(c)
+} else := ""
+
+# METADATA
+# title: How to fix a problem with a need
+remediation(need) := object.get(need.origin, "remediation", concat("", ["Attach passing, current evidence of type ", need.item, "."]))
+
+# METADATA
+# title: Requirement ids reported with a need's problem
+# description: >-
+#   What the item's evidence reaches (applicable requirements only), plus the item's control
+#   for a profile item or the rule's requirement for a jurisdiction rule.
+need_requirements(need) := sort(reached(need.item) | {c |
+	need.kind == "profile"
+	c := need.origin.control
+	c != null
+}) if need.kind == "profile"
+
+need_requirements(need) := sort(reached(need.item) | {need.origin.requirement}) if need.kind == "rule"
+
+# METADATA
+# title: Requirements applicable to the system that evidence of a type reaches
+# description: >-
+#   The lookup is bound outside the comprehension: rego-cpp (regopy) treats a function
+#   argument used as a key inside a comprehension as unbound and iterates every key.
+reached(t) := {r |
+	some r
+	links[r]
+	r in applicable
+} if {
+	links := object.get(data.crossgate.evidence_reach, t, {})
+}
+
+# METADATA
+# title: Controls the profile gives for an evidence type
+controls_of(t) := {c |
+	some spec in items
+	spec.item == t
+	c := spec.control
+	c != null
+}
+
+# METADATA
+# title: Requirement ids reported with a problem about a piece of evidence
+requirements_of(t) := sort(reached(t) | controls_of(t))
+
+# METADATA
 # title: Missing or stale evidence the gate enforces now
 # custom:
 #   codes: [missing_evidence, stale_evidence]
 violations contains v if {
-	some p in need_problems
-	p.state == "active"
+	some [need, code, message] in need_problems
+	need.state == "active"
 	v := {
-		"code": p.code,
-		"item": p.item,
-		"message": p.message,
-		"remediation": p.remediation,
-		"requirements": p.requirements,
+		"code": code,
+		"item": need.item,
+		"message": message,
+		"remediation": remediation(need),
+		"requirements": need_requirements(need),
 	}
 }
 
@@ -238,15 +251,20 @@ violations contains v if {
 thresholds := object.get(profile, "thresholds", [])
 
 # METADATA
+# title: A reported metric value (undefined when absent or not a number)
+metric(e, name) := value if {
+	value := e.metrics[name]
+	is_number(value)
+}
+
+# METADATA
 # title: A metric above its maximum
 # custom:
 #   code: threshold_exceeded
 violations contains v if {
 	some t in thresholds
-	some e in of_type(t.item)
-	value := object.get(object.get(e, "metrics", {}), t.metric, null)
-	is_number(value)
-	value > t.max
+	some e in by_type[t.item]
+	metric(e, t.metric) > t.max
 	v := {
 		"code": "threshold_exceeded",
 		"item": t.item,
@@ -265,9 +283,8 @@ violations contains v if {
 #   code: threshold_exceeded
 violations contains v if {
 	some t in thresholds
-	pieces := of_type(t.item)
-	count(pieces) > 0
-	not metric_reported(pieces, t.metric)
+	t.item in types_present
+	not metric_reported(by_type[t.item], t.metric)
 	v := {
 		"code": "threshold_exceeded",
 		"item": t.item,
@@ -277,9 +294,9 @@ violations contains v if {
 	}
 }
 
-metric_reported(pieces, metric) if {
+metric_reported(pieces, name) if {
 	some e in pieces
-	is_number(object.get(object.get(e, "metrics", {}), metric, null))
+	metric(e, name)
 }
 
 # METADATA
@@ -297,9 +314,8 @@ sha256_well_formed(s) if {
 #   code: integrity_mismatch
 violations contains v if {
 	some e in input_evidence
-	digest := e.sha256
-	digest != null
-	not sha256_well_formed(digest)
+	e.sha256 != null
+	not sha256_well_formed(e.sha256)
 	v := {
 		"code": "integrity_mismatch",
 		"item": e.type,
@@ -314,15 +330,15 @@ violations contains v if {
 # custom:
 #   code: upcoming_obligation
 warnings contains w if {
-	some p in need_problems
-	p.state == "upcoming"
+	some [need, _, message] in need_problems
+	need.state == "upcoming"
 	w := {
 		"code": "upcoming_obligation",
-		"item": p.item,
-		"message": concat("", ["Applies from ", p.applies_from, ": ", p.message]),
-		"remediation": p.remediation,
-		"requirements": p.requirements,
-		"applies_from": p.applies_from,
+		"item": need.item,
+		"message": concat("", ["Applies from ", need.applies_from, ": ", message]),
+		"remediation": remediation(need),
+		"requirements": need_requirements(need),
+		"applies_from": need.applies_from,
 	}
 }
 
@@ -333,9 +349,8 @@ warnings contains w if {
 warnings contains w if {
 	ratio := object.get(profile, "near_miss_ratio", 0)
 	some t in thresholds
-	some e in of_type(t.item)
-	value := object.get(object.get(e, "metrics", {}), t.metric, null)
-	is_number(value)
+	some e in by_type[t.item]
+	value := metric(e, t.metric)
 	value <= t.max
 	value >= t.max * (1 - ratio)
 	w := {
@@ -355,4 +370,3 @@ unevidenced := {n.item |
 	n.state == "active"
 	not n.item in types_present
 }
-

@@ -28,8 +28,12 @@ system_rank := rank[tier]
 system_rank := count(order) - 1 if not rank[tier]
 
 # METADATA
+# title: Tiers at or below the system's tier
+covered := {t | some t in order; rank[t] <= system_rank}
+
+# METADATA
 # title: Something with this min_tier applies to the system's tier
 # description: A min_tier that is not one of the profile's tiers applies to every tier.
-applies(min_tier) if rank[min_tier] <= system_rank
+applies(min_tier) if min_tier in covered
 
 applies(min_tier) if not rank[min_tier]
