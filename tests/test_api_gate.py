@@ -187,3 +187,36 @@ def test_cli_gate_check_exit_2(server: LiveServer, tmp_path: Path) -> None:
                            str(CANDIDATES / "high_pass.json"), "--server",
                            "http://127.0.0.1:9", "--token", "x"], capture_output=True, text=True)
     assert down.returncode == 2 and "unreachable" in down.stderr
+
+
+def test_evidence_pack(fresh_server: LiveServer, tmp_path: Path) -> None:
+    import hashlib
+    import zipfile
+
+    with fresh_server.client("ci") as ci:
+        for name in ("high_missing_red_team", "high_pass", "low_pass"):
+            ci.post("/v1/gate/decide", json=candidate(name)).raise_for_status()
+    with fresh_server.client("auditor") as auditor:
+        answer = auditor.get("/v1/exports/evidence-pack", params={"system": "support-summarizer"})
+        assert auditor.get("/v1/exports/evidence-pack",
+                           params={"system": "nobody"}).status_code == 404
+    with fresh_server.client("ci") as ci:
+        assert ci.get("/v1/exports/evidence-pack",
+                      params={"system": "support-summarizer"}).status_code == 403
+    assert answer.status_code == 200
+    pack = tmp_path / "pack.zip"
+    pack.write_bytes(answer.content)
+    with zipfile.ZipFile(pack) as zf:
+        names = set(zf.namelist())
+        manifest = json.loads(zf.read("manifest.json"))
+        for name, digest in manifest["files"].items():
+            assert hashlib.sha256(zf.read(name)).hexdigest() == digest, name
+        decisions = sorted(n for n in names if n.startswith("decisions/"))
+        index = json.loads(zf.read("evidence_index.json"))
+        verification = json.loads(zf.read("ledger_verification.json"))
+    assert len(decisions) == 2 and manifest["decisions"] == 2  # low_pass is another system
+    assert set(manifest["files"]) == names - {"manifest.json"}
+    assert any(n.startswith("bundles/") and n.endswith(".tar.gz") for n in names)
+    assert verification["ok"] is True
+    assert all(e["sha256"] for e in index)
+    assert any(e["requirements_satisfied"] for e in index)

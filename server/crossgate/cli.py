@@ -25,6 +25,8 @@ app.add_typer(token_app, name="token")
 gate_app = typer.Typer(no_args_is_help=True, help="Deployment gate decisions for CI.")
 app.add_typer(gate_app, name="gate")
 app.add_typer(ledger_commands.app, name="ledger", help="Verify and export the decision ledger.")
+export_app = typer.Typer(no_args_is_help=True, help="Crosswalk matrices and evidence packs.")
+app.add_typer(export_app, name="export")
 
 DataDir = Annotated[
     Path | None,
@@ -259,6 +261,35 @@ def _decide_local(body: object, data_dir: Path | None, dry_run: bool) -> dict:  
                       None if dry_run else runtime.ledger)
     finally:
         runtime.close()
+
+
+@export_app.command("evidence-pack")
+def export_evidence_pack(
+    system: Annotated[str, typer.Option(help="System id as sent to the gate")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Zip file to write")],
+    since: Annotated[str | None, typer.Option("--from", help="From (RFC 3339 or date)")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="Until, exclusive")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Decisions, evidence index, approvals, policy bundles and ledger verification in one zip."""
+    from datetime import datetime
+
+    from crossgate.audit.evidence_pack import write_evidence_pack
+    from crossgate.ledger import open_ledger
+
+    try:
+        start = datetime.fromisoformat(since) if since else None
+        end = datetime.fromisoformat(until) if until else None
+    except ValueError as exc:
+        raise _err(f"--from/--to must be dates or RFC 3339 times: {exc}") from exc
+    settings = load_settings(data_dir)
+    ledger = open_ledger(settings.ledger_url, settings.data_path, create=False)
+    tmp = out.with_suffix(out.suffix + ".tmp")
+    with open(tmp, "wb") as fh:
+        manifest = write_evidence_pack(fh, ledger, settings.bundles_path, system, start, end)
+    tmp.replace(out)
+    typer.echo(f"wrote {out}: {manifest['decisions']} decision(s), {manifest['evidence']} "
+               f"evidence item(s), {manifest['bundles']} bundle(s)")
 
 
 @token_app.command("create")

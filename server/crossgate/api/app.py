@@ -9,9 +9,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from crossgate import __version__
+from crossgate import __version__, web
 from crossgate.api.metrics import Metrics
-from crossgate.api.routes import coverage, gate, graph, health, metrics, opa, sparql
+from crossgate.api.routes import audit, coverage, gate, graph, health, metrics, opa, sparql
 from crossgate.config import Settings
 from crossgate.runtime import Runtime
 from crossgate.tokens import TokenStore
@@ -52,6 +52,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app = FastAPI(title="crossgate", version=__version__, lifespan=lifespan,
                   description="Compliance crosswalk server with Rego deployment gates.")
     app.add_exception_handler(RequestValidationError, validation_error)
-    for module in (health, graph, coverage, sparql, gate, opa, metrics):
+    for module in (health, graph, coverage, sparql, gate, opa, metrics, audit, web):
         app.include_router(module.router)
     return app
