@@ -23,7 +23,7 @@ required := [rule |
 
 # METADATA
 # title: Roles that approved the release
-given_roles := {lower(a.role) | some a in input_approvals}
+given_roles := {lower(a.role) | some a in input_approvals; is_string(a.role)}
 
 # METADATA
 # title: A required approval nobody gave
@@ -55,6 +55,7 @@ scope_words(s) := concat("", [" (", s, " sign-off)"]) if {
 #   code: separation_of_duties
 violations contains v if {
 	some a in input_approvals
+	is_string(a.approver)
 	lower(a.approver) == deployer
 	v := {
 		"code": "separation_of_duties",

@@ -39,7 +39,7 @@ as_of_ns := input.as_of_ns
 
 # METADATA
 # title: The release's deployer, lower-cased for comparisons
-deployer := lower(release.deployer)
+deployer := lower(release.deployer) if is_string(release.deployer)
 
 # METADATA
 # title: Pieces of evidence, findings, approvals and exceptions of the input

@@ -1,0 +1,88 @@
+package crossgate.gate.lib.applicability_test
+
+import data.crossgate.gate.lib.applicability
+import data.crossgate.gate.testing
+
+req(status, from, to) := {
+	"title": "t", "framework": "fw:x", "kind": "obligation", "citation": "c",
+	"status": status, "applies_from": from, "applies_to": to, "superseded_by": null,
+	"applicability": {"jurisdictions": [], "roles": [], "risk_classes": [], "use_cases": [], "tiers": [], "personal_data": null, "user_facing": null},
+}
+
+reqs := {
+	"x:in-force": req("in_force", "2025-01-01", null),
+	"x:upcoming": req("upcoming", "2027-01-01", null),
+	"x:dated-upcoming-but-started": req("upcoming", "2026-01-01", null),
+	"x:no-dates": req("in_force", null, null),
+	"x:proposed": req("proposed", null, null),
+	"x:repealed": req("repealed", "2024-01-01", null),
+	"x:repealed-later": req("repealed", "2024-01-01", "2026-12-31"),
+	"x:repealed-earlier": req("repealed", "2024-01-01", "2026-01-01"),
+	"x:superseded": req("superseded", "2024-01-01", null),
+	"x:ended": req("in_force", "2024-01-01", "2026-11-14"),
+	"x:last-day": req("in_force", "2024-01-01", "2026-11-15"),
+}
+
+status(id) := s if {
+	s := applicability.status(id) with input as testing.candidate("LOW") with data.crossgate.requirements as reqs
+}
+
+test_as_of_status_follows_the_documented_rules if {
+	status("x:in-force") == "in_force"
+	status("x:upcoming") == "upcoming"
+	status("x:dated-upcoming-but-started") == "in_force"
+	status("x:no-dates") == "in_force"
+	status("x:proposed") == "not_applicable"
+	status("x:repealed") == "not_applicable"
+	status("x:repealed-later") == "in_force"
+	status("x:repealed-earlier") == "not_applicable"
+	status("x:superseded") == "not_applicable"
+	status("x:ended") == "not_applicable"
+	status("x:last-day") == "in_force"
+}
+
+test_applicable_includes_upcoming if {
+	a := applicability.applicable with input as testing.candidate("LOW") with data.crossgate.requirements as reqs
+	a == {"x:in-force", "x:upcoming", "x:dated-upcoming-but-started", "x:no-dates", "x:repealed-later", "x:last-day"}
+	u := applicability.upcoming with input as testing.candidate("LOW") with data.crossgate.requirements as reqs
+	u == {"x:upcoming"}
+}
+
+restricted(field, values) := {"r": object.union(req("in_force", null, null), {"applicability": {field: values}})}
+
+applies(field, values, inp) if {
+	"r" in applicability.applicable with input as inp with data.crossgate.requirements as restricted(field, values)
+}
+
+eu_provider := testing.with_system(testing.candidate("HIGH"), {"jurisdictions": ["EU"], "roles": ["provider"], "eu_ai_act_class": "high-risk", "use_cases": ["hiring"], "personal_data": true})
+
+test_list_restrictions_must_meet_the_system if {
+	applies("jurisdictions", ["EU", "US-CO"], eu_provider)
+	not applies("jurisdictions", ["US-CO"], eu_provider)
+	applies("risk_classes", ["high-risk"], eu_provider)
+	not applies("risk_classes", ["limited"], eu_provider)
+	applies("use_cases", ["hiring"], eu_provider)
+	not applies("use_cases", ["lending"], eu_provider)
+	applies("tiers", ["HIGH", "CRITICAL"], eu_provider)
+	not applies("tiers", ["LOW"], eu_provider)
+	applies("jurisdictions", [], eu_provider)
+	applies("jurisdictions", null, eu_provider)
+}
+
+test_provider_and_developer_count_as_one_another if {
+	applies("roles", ["developer"], eu_provider)
+	applies("roles", ["provider"], testing.with_system(eu_provider, {"roles": ["developer"]}))
+	not applies("roles", ["deployer"], eu_provider)
+}
+
+test_an_unknown_eu_class_excludes_nothing if {
+	applies("risk_classes", ["high-risk"], testing.with_system(eu_provider, {"eu_ai_act_class": null}))
+}
+
+test_true_flags_need_the_system_flag if {
+	applies("personal_data", true, eu_provider)
+	not applies("personal_data", true, testing.with_system(eu_provider, {"personal_data": false}))
+	not applies("user_facing", true, eu_provider)
+	applies("user_facing", null, eu_provider)
+	applies("user_facing", false, eu_provider)
+}

@@ -1,0 +1,73 @@
+"""Runs the Rego unit tests (rego/**/*_test.rego) with regorus, the default engine.
+
+Every `test_` rule of every test package is evaluated against the shipped policies and the
+fixture policy data (tests/fixtures/policy_data.json, mounted at data.crossgate) and must be
+true; the failure message names every test that is false, undefined or raised.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from crossgate.policy.engines import EngineError, RegorusEngine, load_policies
+
+ROOT = Path(__file__).resolve().parents[1]
+REGO = ROOT / "rego"
+DATA = ROOT / "tests" / "fixtures" / "policy_data.json"
+
+PACKAGE = re.compile(r"^package\s+([\w.]+)\s*$", re.MULTILINE)
+TEST_RULE = re.compile(r"^(test_\w+)\b", re.MULTILINE)
+
+
+def discover() -> list[tuple[str, str]]:
+    """(package, rule) of every test rule, in file order."""
+    found: list[tuple[str, str]] = []
+    for path in sorted(REGO.rglob("*_test.rego")):
+        text = path.read_text()
+        package = PACKAGE.search(text)
+        assert package, f"{path} has no package line"
+        for name in TEST_RULE.findall(text):
+            found.append((package.group(1), name))
+    return found
+
+
+TESTS = discover()
+
+
+@pytest.fixture(scope="module")
+def engine() -> RegorusEngine:
+    policies = load_policies(REGO, include_tests=True)
+    return RegorusEngine(policies, json.loads(DATA.read_text()))
+
+
+def test_there_are_rego_tests_for_every_policy_file() -> None:
+    policy_files = {p for p in REGO.rglob("*.rego") if not p.name.endswith("_test.rego")}
+    assert policy_files, "no policies under rego/"
+    missing = sorted(str(p.relative_to(REGO)) for p in policy_files
+                     if not p.with_name(p.stem + "_test.rego").exists())
+    assert not missing, f"policy files without a *_test.rego beside them: {missing}"
+
+
+def test_test_names_are_unique() -> None:
+    # Rego merges rules of the same name (OR for booleans): a duplicate would hide a test.
+    seen: set[tuple[str, str]] = set()
+    duplicates = sorted({t for t in TESTS if t in seen or seen.add(t)})  # type: ignore[func-returns-value]
+    assert not duplicates, f"duplicate test rules: {duplicates}"
+
+
+def test_all_rego_tests_pass(engine: RegorusEngine) -> None:
+    assert len(TESTS) > 50
+    failures: list[str] = []
+    for package, name in TESTS:
+        try:
+            result = engine.evaluate(f"{package}.{name}", {})
+        except EngineError as exc:
+            failures.append(f"{package}.{name}: error: {exc.reason}")
+            continue
+        if result is not True:
+            failures.append(f"{package}.{name}: {'undefined' if result is None else result!r}")
+    assert not failures, f"{len(failures)} of {len(TESTS)} Rego tests failed:\n" + "\n".join(failures)
