@@ -40,7 +40,7 @@ def _err(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def open_runtime(settings: Settings, writable: bool = False):  # type: ignore[no-untyped-def]
+def open_runtime(settings: Settings, writable: bool = False):
     """A runtime over the local store: read-write (loading shipped content) when free,
     read-only when a server holds it and the command only reads."""
     from crossgate.runtime import Runtime
@@ -222,7 +222,7 @@ def gate_check(
     raise typer.Exit(0 if output.get("allow") is True else 1)
 
 
-def _decide_remote(body: object, server: str, token: str | None, dry_run: bool) -> dict:  # type: ignore[type-arg]
+def _decide_remote(body: object, server: str, token: str | None, dry_run: bool) -> dict:
     import httpx
 
     if not token:
@@ -239,10 +239,10 @@ def _decide_remote(body: object, server: str, token: str | None, dry_run: bool) 
         raise typer.Exit(2)
     if response.status_code != 200:
         raise _err(f"server answered {response.status_code}: {response.text[:300]}")
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
-def _decide_local(body: object, data_dir: Path | None, dry_run: bool) -> dict:  # type: ignore[type-arg]
+def _decide_local(body: object, data_dir: Path | None, dry_run: bool) -> dict:
     from pydantic import ValidationError
 
     from crossgate.gate.decide import decide

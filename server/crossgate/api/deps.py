@@ -21,11 +21,11 @@ _bearer = HTTPBearer(auto_error=False)
 
 
 def get_runtime(request: Request) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+    return request.app.state.runtime
 
 
 def get_tokens(request: Request) -> TokenStore:
-    return request.app.state.tokens  # type: ignore[no-any-return]
+    return request.app.state.tokens
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
@@ -45,7 +45,7 @@ def authenticate(
     return info
 
 
-def require(*roles: str):  # type: ignore[no-untyped-def]
+def require(*roles: str):
     """A dependency admitting the given roles (and admin)."""
     allowed = {*roles, "admin"}
 

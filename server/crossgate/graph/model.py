@@ -140,9 +140,10 @@ def load_model(store: GraphStore, revision: int) -> GraphModel:
         requirements[req.id] = req
         by_iri[req.iri] = req
     for row in store.select(Q.APPLICABILITY):
-        req = by_iri.get(row["r"])
-        if req is None:
+        found = by_iri.get(row["r"])
+        if found is None:
             continue
+        req = found
         key = _APPLICABILITY_KEYS.get(row["p"])
         if key:
             getattr(req.applicability, key).append(row["v"])
@@ -210,9 +211,9 @@ def _load_profiles(store: GraphStore) -> dict[str, dict[str, object]]:
         if blocking is not None:
             blocking.append({"severity": row["severity"], "status": row.get("status") or "open"})
     for row in store.select(Q.GATE_STRATEGIES):
-        profile = by_iri.get(row["p"])
-        if profile is not None:
-            profile["strategies"][row["tier"]] = row["strategy"]  # type: ignore[index]
+        owner = by_iri.get(row["p"])
+        if owner is not None:
+            owner["strategies"][row["tier"]] = row["strategy"]  # type: ignore[index]
     triggers: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for row in store.select(Q.GATE_RULE_TRIGGERS):
         triggers[row["rule"]][_TRIGGER_KEYS[row["p"]]].append(row["v"])

@@ -79,8 +79,8 @@ def run_query(
         raise SparqlError(400, f"query failed: {exc}") from exc
     if raw.media_type == "application/n-triples":
         triples = list(ox.parse(raw.body, format=ox.RdfFormat.N_TRIPLES))
-        fmt = GRAPH_FORMATS[wanted.graph]
-        return RawResult(ox.serialize(triples, format=fmt) or b"", fmt.media_type)
+        graph_fmt = GRAPH_FORMATS[wanted.graph]
+        return RawResult(ox.serialize(triples, format=graph_fmt) or b"", graph_fmt.media_type)
     if wanted.results == "application/sparql-results+json":
         return RawResult(raw.body, "application/sparql-results+json")
     fmt = RESULT_FORMATS[wanted.results]

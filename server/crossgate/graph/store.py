@@ -53,7 +53,7 @@ class _BoundedWriter(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data) -> int:  # type: ignore[no-untyped-def,override]
+    def write(self, data) -> int:
         self.buffer += data
         if len(self.buffer) > self.max_bytes:
             raise QueryLimitExceeded(f"the result is larger than {self.max_bytes} bytes")
@@ -348,8 +348,9 @@ class EmbeddedStore(GraphStore):
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
 
-    def _query(self, sparql: str):  # type: ignore[no-untyped-def]
-        graphs = [ox.NamedNode(g) for g in self.content_graphs()]
+    def _query(self, sparql: str):
+        graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
+            ox.NamedNode(g) for g in self.content_graphs()]
         return self._store.query(sparql, default_graph=graphs or [ox.DefaultGraph()])
 
     def _meta_select(self, sparql: str) -> list[dict[str, str]]:
@@ -359,7 +360,7 @@ class EmbeddedStore(GraphStore):
         return self._rows(self._query(sparql))
 
     @staticmethod
-    def _rows(solutions) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    def _rows(solutions) -> list[dict[str, str]]:
         if not isinstance(solutions, ox.QuerySolutions):
             raise StoreError("select() needs a SELECT query")
         names = [v.value for v in solutions.variables]
@@ -394,7 +395,7 @@ class EmbeddedStore(GraphStore):
         result = self._query(sparql)
         sink = _BoundedWriter(deadline, _MAX_RESULT_BYTES)
         if isinstance(result, ox.QueryTriples):
-            result.serialize(sink, format=ox.RdfFormat.N_TRIPLES)
+            result.serialize(sink, format=ox.RdfFormat.N_TRIPLES)  # type: ignore[arg-type]
             return RawResult(bytes(sink.buffer), "application/n-triples")
         result.serialize(sink, format=ox.QueryResultsFormat.JSON)
         return RawResult(bytes(sink.buffer), "application/sparql-results+json")
@@ -474,7 +475,7 @@ class RemoteStore(GraphStore):
         sink = _BoundedWriter(deadline, _MAX_RESULT_BYTES)
         timeout = max(0.1, deadline - time.monotonic())
         try:
-            with self._client.stream("POST", self.query_url, data=data,  # type: ignore[arg-type]
+            with self._client.stream("POST", self.query_url, data=data,
                                      headers={"Accept": accept}, timeout=timeout) as response:
                 if response.status_code >= 400:
                     response.read()
@@ -514,7 +515,7 @@ class RemoteStore(GraphStore):
         self._client.close()
 
 
-def open_store(settings, read_only: bool = False) -> GraphStore:  # type: ignore[no-untyped-def]
+def open_store(settings, read_only: bool = False) -> GraphStore:
     """The store the settings name: remote when CROSSGATE_SPARQL_URL is set, else embedded."""
     snapshots = SnapshotDir(settings.snapshots_path)
     if settings.sparql_url:

@@ -35,7 +35,7 @@ class CoverageRequest(BaseModel):
     framework: list[str] | None = None
 
 
-def _sources(runtime_view, by: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _sources(runtime_view, by: str) -> list[str]:
     model = runtime_view.model
     if by == "evidence":
         return list(model.evidence_types)
@@ -99,7 +99,7 @@ def coverage_post(body: CoverageRequest, runtime: RuntimeDep, _: Reader) -> dict
     return report.as_dict()
 
 
-def _check_frameworks(view, frameworks: list[str] | None) -> None:  # type: ignore[no-untyped-def]
+def _check_frameworks(view, frameworks: list[str] | None) -> None:
     for fw in frameworks or []:
         if fw not in view.model.frameworks:
             raise HTTPException(404, f"no framework {fw!r}; GET /v1/frameworks lists them")

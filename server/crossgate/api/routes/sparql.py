@@ -14,7 +14,7 @@ from crossgate.graph.sparql import SparqlError, run_query
 router = APIRouter(tags=["sparql"])
 
 
-async def _answer(query: str | None, request: Request, runtime) -> Response:  # type: ignore[no-untyped-def]
+async def _answer(query: str | None, request: Request, runtime) -> Response:
     if not query:
         raise HTTPException(400, "missing query: pass ?query=..., a form field query=..., or an "
                                  "application/sparql-query body")
@@ -52,5 +52,6 @@ async def sparql_post(request: Request, runtime: RuntimeDep, _: Reader) -> Respo
         form = parse_qs(body)
         if "update" in form:
             raise HTTPException(400, "this endpoint is query-only: SPARQL updates are not accepted")
-        return await _answer((form.get("query") or [None])[0], request, runtime)
+        queries = form.get("query") or []
+        return await _answer(queries[0] if queries else None, request, runtime)
     raise HTTPException(415, "send application/sparql-query or a form with query=")
