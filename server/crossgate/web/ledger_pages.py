@@ -1,0 +1,133 @@
+"""Ledger pages: the decision list with verification status, one decision, gate analytics."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from crossgate.ledger.records import LedgerRecord
+from crossgate.web import analytics, charts
+from crossgate.web.common import LEDGER_PAGES, Session, UIRoute, error_page, page, render, runtime_of
+
+router = APIRouter(route_class=UIRoute, include_in_schema=False)
+Auditor = Annotated[Session, Depends(page(*LEDGER_PAGES))]
+PAGE_SIZE = 50
+
+
+def _day(value: str | None, problems: list[str], name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        problems.append(f"{name}: {value!r} is not a date (YYYY-MM-DD); ignored.")
+        return None
+
+
+def _bounds(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
+    """Whole days in UTC: since inclusive, until inclusive (so the ledger's bound is the next
+    midnight)."""
+    start = datetime.combine(since, datetime.min.time(), UTC) if since else None
+    end = datetime.combine(until + timedelta(days=1), datetime.min.time(), UTC) if until else None
+    return start, end
+
+
+@router.get("/ui/decisions")
+def decisions(request: Request, session: Auditor) -> Response:
+    runtime = runtime_of(request)
+    ledger = runtime.ledger
+    params = request.query_params
+    problems: list[str] = []
+    system = (params.get("system") or "").strip() or None
+    outcome = params.get("outcome") or None
+    if outcome not in (None, "allow", "deny"):
+        problems.append(f"Outcome {outcome!r} is not allow or deny; ignored.")
+        outcome = None
+    since = _day(params.get("since"), problems, "From")
+    until = _day(params.get("until"), problems, "To")
+    start, end = _bounds(since, until)
+    try:
+        page_no = max(1, int(params.get("page") or 1))
+    except ValueError:
+        page_no = 1
+    total = ledger.count(system=system, outcome=outcome, since=start, until=end)
+    records = ledger.list(system=system, outcome=outcome, since=start, until=end,
+                          limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+    started = time.perf_counter()
+    verify = ledger.verify()
+    verify_ms = (time.perf_counter() - started) * 1000
+    systems = sorted(analytics_systems(runtime))
+    return render(request, "decisions.html", session=session, active="decisions",
+                  records=records, total=total, page=page_no, page_size=PAGE_SIZE,
+                  system=system or "", outcome=outcome or "",
+                  since=since.isoformat() if since else "",
+                  until=until.isoformat() if until else "", problems=problems,
+                  verify=verify, verify_ms=verify_ms, systems=systems, head=ledger.head())
+
+
+def analytics_systems(runtime: Any) -> set[str]:
+    return {r.system_id for r in runtime.ledger.iter_all()}
+
+
+@router.get("/ui/decisions/{decision_id}")
+def decision(decision_id: str, request: Request, session: Auditor) -> Response:
+    record = runtime_of(request).ledger.get(decision_id)
+    if record is None:
+        raise error_page(request, 404, "Not found", f"No decision {decision_id!r} in the ledger.",
+                         session)
+    out = record.output
+    inp = record.input
+    satisfied = out.get("satisfied") or {}
+    evidence = [{**e, "satisfied": satisfied.get(e.get("id"), [])}
+                for e in inp.get("evidence") or []]
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for warning in out.get("warnings") or []:
+        groups.setdefault(str(warning.get("code") or "?"), []).append(warning)
+    first = {analytics.NEAR_MISS_CODE: 0, "unsatisfied_requirement": 1}
+    warning_groups = sorted(groups.items(), key=lambda kv: (first.get(kv[0], 2), kv[0]))
+    return render(request, "decision.html", session=session, active="decisions", r=record,
+                  out=out, inp=inp, evidence=evidence, system=inp.get("system") or {},
+                  warning_groups=warning_groups,
+                  release=inp.get("release") or {},
+                  known=runtime_of(request).view().model.requirements)
+
+
+@router.get("/ui/analytics")
+def gate_analytics(request: Request, session: Auditor) -> Response:
+    runtime = runtime_of(request)
+    params = request.query_params
+    problems: list[str] = []
+    since = _day(params.get("since"), problems, "From")
+    until = _day(params.get("until"), problems, "To")
+    start, end = _bounds(since, until)
+    gate = (params.get("gate") or "").strip()
+    records: list[LedgerRecord] = []
+    gates: set[str] = set()
+    for record in runtime.ledger.iter_all():
+        gates.add(record.gate)
+        moment = analytics.parse_time(record.recorded_at)
+        if (start and moment < start) or (end and moment >= end) or (gate and record.gate != gate):
+            continue
+        records.append(record)
+    size = params.get("bucket") or ""
+    if size not in ("day", "week"):
+        size = analytics.choose_bucket(records)
+    buckets = analytics.pass_rate(records, size)
+    allow = sum(1 for r in records if r.outcome == "allow")
+    codes, items, denied = analytics.rejection_reasons(records)
+    cycles, median_cycle = analytics.cycle_times(records)
+    profile = runtime.view().model.profiles.get(gate or "deployment") or {}
+    near = analytics.near_misses(records, list(profile.get("thresholds") or []))
+    ratio = profile.get("near_miss_ratio")
+    return render(request, "analytics.html", session=session, active="analytics",
+                  records=records, allow=allow, deny=len(records) - allow, buckets=buckets,
+                  chart=charts.pass_rate_chart(buckets), size=size, codes=codes, items=items,
+                  denied=denied, cycles=cycles, median_cycle=median_cycle, near=near,
+                  near_ratio=ratio, gates=sorted(gates), gate=gate, problems=problems,
+                  since=since.isoformat() if since else "",
+                  until=until.isoformat() if until else "",
+                  duration=analytics.human_duration, near_code=analytics.NEAR_MISS_CODE)
