@@ -486,7 +486,8 @@ def test_generator_of_200k_mappings_over_2000x2000(tmp_path):
     summary = write_crosswalk_xlsx(big_view(2000, 2000, 200_000), path)
     elapsed = time.perf_counter() - start
     assert summary.mappings == summary.in_matrix == 200_000
-    assert elapsed < 60, elapsed
+    # About 15 s on an idle 2-core machine; the bound leaves room for a busy one.
+    assert elapsed < 90, elapsed
     wb = CalamineWorkbook.from_path(str(path))
     assert len(wb.get_sheet_by_name("detail").to_python()) == 200_001
     matrix = wb.get_sheet_by_name("matrix").to_python()
