@@ -47,7 +47,10 @@ violation_set := {v |
 
 # METADATA
 # title: Sort key of a violation or warning
-key(v) := concat(" ", [v.code, v.item, v.message, v.remediation, concat(",", v.requirements)])
+# description: >-
+#   Ends in a sentinel so that no key is a prefix of another: rego-cpp orders a string
+#   after a longer one it is a prefix of when the next character sorts below a quote.
+key(v) := concat(" ", [v.code, v.item, v.message, v.remediation, concat(",", v.requirements), "~"])
 
 # METADATA
 # title: A set of violations or warnings as a list sorted by code, item and message

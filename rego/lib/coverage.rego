@@ -51,12 +51,12 @@ unsatisfied_ids := (applicable - full) - partial
 # title: Requirements each piece of evidence reaches
 # description: >-
 #   Evidence id -> sorted requirement ids reached (full or partial) that apply to this
-#   system, upcoming ones included. Failed evidence reaches nothing.
-satisfied := {id: sort(reached) |
-	some id in {e.id | some e in input_evidence}
+#   system, upcoming ones included. Failed evidence reaches nothing. Evidence ids are unique
+#   (the input contract rejects duplicates; a duplicate here is an evaluation error, a deny).
+satisfied := {e.id: sort(reached) |
+	some e in input_evidence
 	reached := {r |
-		some e in reaching
-		e.id == id
+		e.result != "fail"
 		some r
 		link := data.crossgate.evidence_reach[e.type][r]
 		link.coverage in {"full", "partial"}

@@ -11,12 +11,12 @@ package crossgate.gate.lib.jurisdiction
 
 import data.crossgate.gate.lib.applicability.admits
 import data.crossgate.gate.lib.applicability.admits_class
+import data.crossgate.gate.lib.applicability.jurisdictions
 import data.crossgate.gate.lib.applicability.roles
 import data.crossgate.gate.lib.applicability.status
 import data.crossgate.gate.lib.applicability.use_cases
 import data.crossgate.gate.lib.context.as_of
 import data.crossgate.gate.lib.context.profile
-import data.crossgate.gate.lib.context.system_set
 
 
 # METADATA
@@ -26,7 +26,7 @@ rules := object.get(profile, "jurisdiction_rules", [])
 # METADATA
 # title: The rule's trigger holds for this system
 triggers(rule) if {
-	rule.jurisdiction in system_set("jurisdictions")
+	rule.jurisdiction in jurisdictions
 	admits(object.get(rule, "use_cases", null), use_cases)
 	admits(object.get(rule, "roles", null), roles)
 	admits_class(object.get(rule, "risk_classes", null))
