@@ -502,3 +502,81 @@ def test_remote_opa_connection_refused_denies() -> None:
     decision = evaluate_decision(OpaRemoteEngine(f"http://127.0.0.1:{port}", timeout_s=1.0),
                                  candidate_input("low_pass"))
     assert_engine_error(decision, "unreachable")
+
+
+# --- the normalised input every engine sees ---------------------------------------------------
+
+def raw_candidate(name: str = "high_pass") -> dict[str, Any]:
+    return json.loads((CANDIDATES / f"{name}.json").read_text())
+
+
+def test_normalise_adds_instants_and_renders_utc() -> None:
+    raw = raw_candidate("medium_stale_evaluation")
+    inp = normalise(raw)
+    assert inp["as_of"] == "2026-11-15"
+    assert inp["as_of_ns"] == 1794700800000000000
+    piece = next(e for e in inp["evidence"] if e["type"] == "ev:evaluation_results")
+    # "2026-09-01T12:30:00+02:00" in the candidate
+    assert piece["collected_at"] == "2026-09-01T10:30:00+00:00"
+    assert piece["collected_at_ns"] == 1788258600000000000
+    assert all(e["collected_at"].endswith("+00:00") for e in inp["evidence"])
+    assert inp["approvals"][0]["approved_at_ns"] == 1794528000000000000 + 10 * 3600 * 10**9
+
+
+def test_normalise_keeps_sub_second_precision() -> None:
+    raw = raw_candidate("low_pass")
+    raw["evidence"][0]["collected_at"] = "2026-11-01T09:00:00.123456Z"
+    inp = normalise(raw)
+    assert inp["evidence"][0]["collected_at_ns"] == 1793523600123456000
+    assert inp["evidence"][0]["collected_at"] == "2026-11-01T09:00:00.123456+00:00"
+
+
+def test_normalise_lowercases_identities_and_codes() -> None:
+    raw = raw_candidate("high_open_critical_finding")
+    raw["system"]["jurisdictions"] = ["eu", "us-co"]
+    inp = normalise(raw)
+    assert inp["release"]["deployer"] == "ci@example.com"
+    assert inp["approvals"][0]["approver"] == "j.rivera@example.com"
+    assert inp["findings"][0] == {"id": "SEC-12", "severity": "critical", "status": "open"}
+    assert inp["system"]["jurisdictions"] == ["EU", "US-CO"]
+    assert inp["system"]["regulatory_notifications_required"] is False
+
+
+def test_as_of_argument_beats_the_candidate_which_beats_today() -> None:
+    from datetime import UTC, date, datetime
+
+    raw = raw_candidate("low_pass")
+    assert normalise(raw, date(2027, 1, 1))["as_of"] == "2027-01-01"
+    assert normalise(raw)["as_of"] == "2026-11-15"
+    del raw["as_of"]
+    assert normalise(raw)["as_of"] == datetime.now(UTC).date().isoformat()
+
+
+@pytest.mark.parametrize(("change", "where"), [
+    (lambda c: c["system"].update(owner="x"), ("system", "owner")),
+    (lambda c: c["evidence"][0].update(note="x"), ("evidence", 0, "note")),
+    (lambda c: c.update(extra=True), ("extra",)),
+    (lambda c: c["system"].update(risk_tier="SEVERE"), ("system", "risk_tier")),
+    (lambda c: c["evidence"][0].update(collected_at="2026-11-01T09:00:00"), ("evidence", 0, "collected_at")),
+    (lambda c: c["evidence"][0].update(metrics={"x": True}), ("evidence", 0, "metrics", "x")),
+    (lambda c: c.update(as_of="2026-11-15T00:00:00Z"), ("as_of",)),
+])
+def test_bad_input_is_rejected_with_its_path(change: Any, where: tuple[Any, ...]) -> None:
+    from pydantic import ValidationError
+
+    from crossgate.gate.input import GateInput
+
+    raw = raw_candidate("low_pass")
+    change(raw)
+    with pytest.raises(ValidationError) as info:
+        GateInput.model_validate(raw)
+    assert any(tuple(e["loc"][:len(where)]) == where for e in info.value.errors()), info.value.errors()
+
+
+def test_duplicate_evidence_ids_are_rejected() -> None:
+    from pydantic import ValidationError
+
+    raw = raw_candidate("low_pass")
+    raw["evidence"].append(dict(raw["evidence"][0]))
+    with pytest.raises(ValidationError, match="more than once"):
+        normalise(raw)
