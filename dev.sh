@@ -3,7 +3,8 @@
 #   ./dev.sh run    set up (first time) and run the server with the shipped content on 127.0.0.1:8000
 #   ./dev.sh test   set up (first time) and run the whole test suite
 # Set-up: a virtualenv in .venv with the package and its test extras; for tests also Debian's
-# chromium (browser tests) and PostgreSQL 15 (ledger tests), installed when missing.
+# chromium (browser tests), PostgreSQL 15 (ledger tests) and LibreOffice Calc (the exported
+# workbooks must open in it), installed when missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -26,6 +27,7 @@ system_packages() {
   local need=()
   [ -x /usr/bin/chromium ] || need+=(chromium)
   [ -x /usr/lib/postgresql/15/bin/initdb ] || command -v initdb >/dev/null || need+=(postgresql)
+  command -v libreoffice >/dev/null || need+=(libreoffice-calc-nogui)
   [ ${#need[@]} -eq 0 ] && return 0
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
