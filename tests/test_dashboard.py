@@ -435,6 +435,8 @@ def test_browser_graph_pages(browser: Any, server: LiveServer) -> None:
     # a narrow screen: no page-wide horizontal scrolling, tables scroll in their wrapper
     narrow = sign_in(browser, server, "analyst", width=390, height=844)
     assert no_horizontal_overflow(narrow)
+    narrow.click("text=EU and Colorado high-risk provider and deployer, tier HIGH")
+    assert no_horizontal_overflow(narrow)
     shot(narrow, "overview-390")
     narrow.goto(server.url + "/ui/gaps")
     assert no_horizontal_overflow(narrow)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -18,6 +18,22 @@ from crossgate.ledger.records import LedgerRecord
 # The warning code the Rego policies give a metric within the near-miss margin of its maximum
 # (rego/lib/evidence.rego, "Metrics within the near-miss margin below their maximum").
 NEAR_MISS_CODE = "near_threshold"
+
+
+def slim(record: LedgerRecord) -> LedgerRecord:
+    """The record with only what analytics reads (violation codes and items, near-miss warnings,
+    evidence metrics), so a long ledger fits in memory."""
+    output = record.output
+    slim_output = {
+        "violations": [{"code": v.get("code"), "item": v.get("item")}
+                       for v in output.get("violations") or []],
+        "warnings": [{"code": w.get("code"), "item": w.get("item"), "message": w.get("message")}
+                     for w in output.get("warnings") or [] if w.get("code") == NEAR_MISS_CODE],
+    }
+    slim_input = {"evidence": [{"id": e.get("id"), "type": e.get("type"),
+                                "metrics": e.get("metrics")}
+                               for e in record.input.get("evidence") or [] if e.get("metrics")]}
+    return replace(record, input=slim_input, output=slim_output)
 
 
 def parse_time(text: str) -> datetime:

@@ -198,7 +198,8 @@ def allowed(role: str, roles: Iterable[str]) -> bool:
 
 
 def runtime_of(request: Request) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
 _key_lock = threading.Lock()
@@ -211,13 +212,13 @@ def _csrf_key(request: Request) -> bytes:
     state = request.app.state
     key = getattr(state, "ui_csrf_key", None)
     if key is not None:
-        return key  # type: ignore[no-any-return]
+        return bytes(key)
     with _key_lock:
         key = getattr(state, "ui_csrf_key", None)
         if key is None:
             key = _load_or_create_key(runtime_of(request).settings.data_path / "ui-csrf.key")
             state.ui_csrf_key = key
-    return key  # type: ignore[no-any-return]
+    return bytes(key)
 
 
 def _load_or_create_key(path: Path) -> bytes:

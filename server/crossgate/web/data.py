@@ -231,11 +231,23 @@ def path_steps(view: GraphView, path: tuple[str, ...]) -> list[dict[str, str | N
 # -- systems seen in the ledger ----------------------------------------------------------------
 
 
+_latest_lock = threading.Lock()
+_latest_cache: dict[int, tuple[object, dict[str, LedgerRecord]]] = {}
+
+
 def latest_by_system(ledger: Ledger) -> dict[str, LedgerRecord]:
-    """system id -> its latest decision record (one pass over the ledger)."""
+    """system id -> its latest decision record. One pass over the ledger, repeated only when
+    the ledger's head moved (the ledger is append-only)."""
+    head = ledger.head()
+    key = (head.seq, head.hash) if head is not None else None
+    cached = _latest_cache.get(id(ledger))
+    if cached is not None and cached[0] == key:
+        return cached[1]
     latest: dict[str, LedgerRecord] = {}
     for record in ledger.iter_all():
         latest[record.system_id] = record
+    with _latest_lock:
+        _latest_cache[id(ledger)] = (key, latest)
     return latest
 
 

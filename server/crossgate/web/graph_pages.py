@@ -72,7 +72,7 @@ def _heatmap(request: Request, session: Session, view: Any, form: ProfileForm
     latest = latest_by_system(runtime_of(request).ledger)
     ordered = sorted(latest.values(), key=lambda r: r.seq, reverse=True)
     shown = sorted(ordered[:MAX_HEATMAP_SYSTEMS], key=lambda r: r.system_id)
-    systems = []
+    systems: list[dict[str, Any]] = []
     cells: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     for record in shown:
         profile, evidence = profile_of_decision(record)
@@ -84,7 +84,8 @@ def _heatmap(request: Request, session: Session, view: Any, form: ProfileForm
             level = charts.heat_level(counts["satisfied"], counts["partial"],
                                       counts["applicable"])
             cells[fw_id][record.system_id] = {**counts, "level": level}
-    rows, idle = [], []
+    rows: list[dict[str, Any]] = []
+    idle: list[str] = []
     for fw_id in sorted(cells):
         title = view.model.frameworks.get(fw_id, {}).get("title") or fw_id
         row = [cells[fw_id].get(s["id"]) for s in systems]

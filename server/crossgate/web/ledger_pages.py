@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from crossgate.ledger.records import LedgerRecord
 from crossgate.web import analytics, charts
 from crossgate.web.common import LEDGER_PAGES, Session, UIRoute, error_page, page, render, runtime_of
+from crossgate.web.data import latest_by_system
 
 router = APIRouter(route_class=UIRoute, include_in_schema=False)
 Auditor = Annotated[Session, Depends(page(*LEDGER_PAGES))]
@@ -60,17 +61,13 @@ def decisions(request: Request, session: Auditor) -> Response:
     started = time.perf_counter()
     verify = ledger.verify()
     verify_ms = (time.perf_counter() - started) * 1000
-    systems = sorted(analytics_systems(runtime))
+    systems = sorted(latest_by_system(ledger))
     return render(request, "decisions.html", session=session, active="decisions",
                   records=records, total=total, page=page_no, page_size=PAGE_SIZE,
                   system=system or "", outcome=outcome or "",
                   since=since.isoformat() if since else "",
                   until=until.isoformat() if until else "", problems=problems,
                   verify=verify, verify_ms=verify_ms, systems=systems, head=ledger.head())
-
-
-def analytics_systems(runtime: Any) -> set[str]:
-    return {r.system_id for r in runtime.ledger.iter_all()}
 
 
 @router.get("/ui/decisions/{decision_id}")
@@ -112,7 +109,7 @@ def gate_analytics(request: Request, session: Auditor) -> Response:
         moment = analytics.parse_time(record.recorded_at)
         if (start and moment < start) or (end and moment >= end) or (gate and record.gate != gate):
             continue
-        records.append(record)
+        records.append(analytics.slim(record))
     size = params.get("bucket") or ""
     if size not in ("day", "week"):
         size = analytics.choose_bucket(records)
@@ -120,7 +117,7 @@ def gate_analytics(request: Request, session: Auditor) -> Response:
     allow = sum(1 for r in records if r.outcome == "allow")
     codes, items, denied = analytics.rejection_reasons(records)
     cycles, median_cycle = analytics.cycle_times(records)
-    profile = runtime.view().model.profiles.get(gate or "deployment") or {}
+    profile: dict[str, Any] = runtime.view().model.profiles.get(gate or "deployment") or {}
     near = analytics.near_misses(records, list(profile.get("thresholds") or []))
     ratio = profile.get("near_miss_ratio")
     return render(request, "analytics.html", session=session, active="analytics",
