@@ -65,15 +65,12 @@ satisfied := {e.id: sort(reached) |
 }
 
 # METADATA
-# title: Framework ids to report
-# description: >-
-#   Declared frameworks, any an applicable requirement names, and "(none)" when an
-#   applicable requirement has no framework.
-frameworks := ({f | some f; data.crossgate.frameworks[f]} | {f |
+# title: Frameworks of the applicable requirements ("(none)" for those without one)
+present := {f |
 	some id in applicable
 	f := reqs[id].framework
 	f != null
-}) | {"(none)" | some id in applicable; not reqs[id].framework}
+} | {"(none)" | some id in applicable; not reqs[id].framework}
 
 # METADATA
 # title: Applicable requirements of a framework
@@ -86,9 +83,16 @@ members(f) := {id | some id in applicable; not reqs[id].framework} if f == "(non
 # description: >-
 #   As the graph's coverage report counts them: applicable includes upcoming requirements,
 #   satisfied + partial + unsatisfied = applicable, and upcoming says how many of the
-#   applicable ones are not in force yet.
-counts := {f: c |
-	some f in frameworks
+#   applicable ones are not in force yet. Declared frameworks with nothing applicable are
+#   listed with zeros.
+counts := {f: framework_counts(f) | some f in frameworks}
+
+# METADATA
+# title: Frameworks reported: the declared ones and those of applicable requirements
+frameworks := present | {f | some f; data.crossgate.frameworks[f]}
+
+framework_counts(f) := c if {
+	f in present
 	these := members(f)
 	c := {
 		"applicable": count(these),
@@ -97,6 +101,10 @@ counts := {f: c |
 		"unsatisfied": count(these & unsatisfied_ids),
 		"upcoming": count(these & upcoming),
 	}
+}
+
+framework_counts(f) := {"applicable": 0, "satisfied": 0, "partial": 0, "unsatisfied": 0, "upcoming": 0} if {
+	not f in present
 }
 
 # METADATA
