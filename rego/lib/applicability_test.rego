@@ -50,39 +50,39 @@ test_applicable_includes_upcoming if {
 
 restricted(field, values) := {"r": object.union(req("in_force", null, null), {"applicability": {field: values}})}
 
-applies(field, values, inp) if {
+admitted(field, values, inp) if {
 	"r" in applicability.applicable with input as inp with data.crossgate.requirements as restricted(field, values)
 }
 
 eu_provider := testing.with_system(testing.candidate("HIGH"), {"jurisdictions": ["EU"], "roles": ["provider"], "eu_ai_act_class": "high-risk", "use_cases": ["hiring"], "personal_data": true})
 
 test_list_restrictions_must_meet_the_system if {
-	applies("jurisdictions", ["EU", "US-CO"], eu_provider)
-	not applies("jurisdictions", ["US-CO"], eu_provider)
-	applies("risk_classes", ["high-risk"], eu_provider)
-	not applies("risk_classes", ["limited"], eu_provider)
-	applies("use_cases", ["hiring"], eu_provider)
-	not applies("use_cases", ["lending"], eu_provider)
-	applies("tiers", ["HIGH", "CRITICAL"], eu_provider)
-	not applies("tiers", ["LOW"], eu_provider)
-	applies("jurisdictions", [], eu_provider)
-	applies("jurisdictions", null, eu_provider)
+	admitted("jurisdictions", ["EU", "US-CO"], eu_provider)
+	not admitted("jurisdictions", ["US-CO"], eu_provider)
+	admitted("risk_classes", ["high-risk"], eu_provider)
+	not admitted("risk_classes", ["limited"], eu_provider)
+	admitted("use_cases", ["hiring"], eu_provider)
+	not admitted("use_cases", ["lending"], eu_provider)
+	admitted("tiers", ["HIGH", "CRITICAL"], eu_provider)
+	not admitted("tiers", ["LOW"], eu_provider)
+	admitted("jurisdictions", [], eu_provider)
+	admitted("jurisdictions", null, eu_provider)
 }
 
 test_provider_and_developer_count_as_one_another if {
-	applies("roles", ["developer"], eu_provider)
-	applies("roles", ["provider"], testing.with_system(eu_provider, {"roles": ["developer"]}))
-	not applies("roles", ["deployer"], eu_provider)
+	admitted("roles", ["developer"], eu_provider)
+	admitted("roles", ["provider"], testing.with_system(eu_provider, {"roles": ["developer"]}))
+	not admitted("roles", ["deployer"], eu_provider)
 }
 
 test_an_unknown_eu_class_excludes_nothing if {
-	applies("risk_classes", ["high-risk"], testing.with_system(eu_provider, {"eu_ai_act_class": null}))
+	admitted("risk_classes", ["high-risk"], testing.with_system(eu_provider, {"eu_ai_act_class": null}))
 }
 
 test_true_flags_need_the_system_flag if {
-	applies("personal_data", true, eu_provider)
-	not applies("personal_data", true, testing.with_system(eu_provider, {"personal_data": false}))
-	not applies("user_facing", true, eu_provider)
-	applies("user_facing", null, eu_provider)
-	applies("user_facing", false, eu_provider)
+	admitted("personal_data", true, eu_provider)
+	not admitted("personal_data", true, testing.with_system(eu_provider, {"personal_data": false}))
+	not admitted("user_facing", true, eu_provider)
+	admitted("user_facing", null, eu_provider)
+	admitted("user_facing", false, eu_provider)
 }
