@@ -368,6 +368,6 @@ def evaluate_decision(engine: Engine, input: dict[str, Any], gate: str = "deploy
         return engine_error_decision(
             f"{name} took {elapsed:.3f} s, over the {timeout_s:g} s limit", input, name)
     problem = _problem(result)
-    if problem is not None:
+    if problem is not None or not isinstance(result, dict):
         return engine_error_decision(f"{name}: {problem}", input, name)
     return result
