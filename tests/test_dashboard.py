@@ -298,6 +298,32 @@ def test_near_misses_read_the_metric_and_threshold() -> None:
     assert round(near[0]["headroom"], 3) == 0.04
 
 
+def test_ledger_verification_is_reused_until_the_head_moves(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from crossgate.ledger import open_ledger
+    from crossgate.ledger.records import LedgerEntry
+    from crossgate.web import ledger_pages
+
+    ledger = open_ledger(None, tmp_path)
+    try:
+        def add(i: int) -> None:
+            ledger.append(LedgerEntry(f"d{i}", "s", "deployment", "allow", None, None, {}, {}))
+
+        add(1)
+        first = ledger_pages.verification(ledger)
+        assert first["ran"] and first["result"].ok and first["result"].count == 1
+        again = ledger_pages.verification(ledger)
+        assert not again["ran"] and again["stale_by"] == 0
+        monkeypatch.setattr(ledger_pages, "AUTO_VERIFY_MAX", 1)
+        add(2)
+        stale = ledger_pages.verification(ledger)
+        assert not stale["ran"] and stale["stale_by"] == 1
+        forced = ledger_pages.verification(ledger, force=True)
+        assert forced["ran"] and forced["result"].count == 2
+    finally:
+        ledger.close()
+
+
 def test_neighbourhood_layout_puts_sources_left_and_targets_right() -> None:
     incoming = [{"id": f"ctrl:X-{i}", "title": "t", "relation": "subset", "strength": 5,
                  "href": "/x"} for i in range(3)]

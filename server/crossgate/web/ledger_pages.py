@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
@@ -9,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from crossgate.ledger import Ledger
 from crossgate.ledger.records import LedgerRecord
 from crossgate.web import analytics, charts
 from crossgate.web.common import LEDGER_PAGES, Session, UIRoute, error_page, page, render, runtime_of
@@ -58,16 +60,46 @@ def decisions(request: Request, session: Auditor) -> Response:
     total = ledger.count(system=system, outcome=outcome, since=start, until=end)
     records = ledger.list(system=system, outcome=outcome, since=start, until=end,
                           limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
-    started = time.perf_counter()
-    verify = ledger.verify()
-    verify_ms = (time.perf_counter() - started) * 1000
+    check = verification(ledger, force=params.get("verify") == "now")
     systems = sorted(latest_by_system(ledger))
     return render(request, "decisions.html", session=session, active="decisions",
                   records=records, total=total, page=page_no, page_size=PAGE_SIZE,
                   system=system or "", outcome=outcome or "",
                   since=since.isoformat() if since else "",
                   until=until.isoformat() if until else "", problems=problems,
-                  verify=verify, verify_ms=verify_ms, systems=systems, head=ledger.head())
+                  check=check, systems=systems)
+
+
+# Verifying re-hashes every record (about 1 ms each for real decisions): pages verify on their
+# own up to this many records, and reuse a result while the head has not moved for VERIFY_TTL_S.
+AUTO_VERIFY_MAX = 1000
+VERIFY_TTL_S = 300.0
+_verify_lock = threading.Lock()
+_verified: dict[int, dict[str, Any]] = {}
+
+
+def verification(ledger: Ledger, force: bool = False) -> dict[str, Any]:
+    """The chain's verification for the page: {result, at, ms, head, fresh, stale_by, ran}.
+
+    result is None when the ledger is too long to verify on a page view and nobody asked."""
+    head = ledger.head()
+    head_seq = head.seq if head is not None else 0
+    last = _verified.get(id(ledger))
+    now = time.monotonic()
+    reusable = (last is not None and last["head_seq"] == head_seq
+                and now - last["monotonic"] < VERIFY_TTL_S)
+    if force or (not reusable and head_seq <= AUTO_VERIFY_MAX):
+        started = time.perf_counter()
+        result = ledger.verify()
+        last = {"result": result, "head_seq": head_seq, "monotonic": time.monotonic(),
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "ms": (time.perf_counter() - started) * 1000}
+        with _verify_lock:
+            _verified[id(ledger)] = last
+        return {**last, "ran": True, "stale_by": 0, "head": head}
+    if last is None:
+        return {"result": None, "ran": False, "stale_by": head_seq, "head": head}
+    return {**last, "ran": False, "stale_by": head_seq - last["head_seq"], "head": head}
 
 
 @router.get("/ui/decisions/{decision_id}")
