@@ -109,3 +109,10 @@ def test_post_coverage_with_evidence(server: LiveServer) -> None:
         assert any(e["path"] == "$.surprise" for e in bad.json()["errors"])
         unknown = c.post("/v1/coverage", json={**body, "evidence_types": ["ev:nope"]})
         assert unknown.status_code == 422
+
+
+def test_dashboard_cookie_authenticates_get_only(server: LiveServer) -> None:
+    cookie = {"crossgate_session": server.tokens["analyst"]}
+    with server.client(cookies=cookie) as c:
+        assert c.get("/v1/frameworks").status_code == 200
+        assert c.post("/v1/coverage", json={"system": {}}).status_code == 401

@@ -100,7 +100,7 @@ def coverage(
 ) -> None:
     """Which applicable requirements are satisfied, partial or unsatisfied, and by which path."""
     from crossgate.graph.applicability import SystemProfile
-    from crossgate.graph.coverage import compute
+    from crossgate.graph.coverage import compute, sources_for
 
     try:
         day = date.fromisoformat(as_of) if as_of else date.today()
@@ -112,8 +112,7 @@ def coverage(
         if fw not in view.model.frameworks:
             raise _err(f"no framework {fw!r}; known: {', '.join(sorted(view.model.frameworks))}")
     model = view.model
-    sources = (list(model.evidence_types) if by == "evidence" else
-               [r.id for r in model.requirements.values() if r.kind in ("control", "policy")])
+    sources = sources_for(model, by)
     system = SystemProfile(jurisdictions=tuple(jurisdiction) if jurisdiction else None,
                            roles=tuple(role) if role else None, risk_class=risk_class)
     report = compute(model, view.crosswalk, sources, system, day,

@@ -18,6 +18,10 @@ AUDIT = ("auditor",)
 READ_DECISIONS = ("auditor", "analyst")
 
 _bearer = HTTPBearer(auto_error=False)
+# The dashboard's sign-in cookie (HttpOnly, SameSite=Strict). It also authenticates GET requests
+# to the API, so the dashboard's download links (exports, evidence packs) work in a browser;
+# SameSite=Strict keeps other sites from using it, and nothing that changes state is a GET.
+SESSION_COOKIE = "crossgate_session"
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -35,10 +39,14 @@ def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> TokenInfo:
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        secret = credentials.credentials
+    elif request.method == "GET" and request.cookies.get(SESSION_COOKIE):
+        secret = request.cookies[SESSION_COOKIE]
+    else:
         raise HTTPException(401, "missing bearer token (Authorization: Bearer <token>)",
                             headers={"WWW-Authenticate": "Bearer"})
-    info = get_tokens(request).lookup(credentials.credentials)
+    info = get_tokens(request).lookup(secret)
     if info is None:
         raise HTTPException(401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"})
     request.state.token = info

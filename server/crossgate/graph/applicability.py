@@ -6,8 +6,10 @@ conformance of the two is tested in tests/test_coverage.py against the compiled 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from crossgate.graph.model import Applicability, Requirement
 
@@ -26,6 +28,20 @@ class SystemProfile:
     tier: str | None = None
     personal_data: bool | None = None
     user_facing: bool | None = None
+
+
+def profile_of_system(system: Mapping[str, Any]) -> SystemProfile:
+    """A gate-contract `system` object as a profile. Every attribute is binding: a system with
+    no EU AI Act class is outside every obligation bound to a risk class."""
+    return SystemProfile(
+        jurisdictions=tuple(system.get("jurisdictions") or ()),
+        roles=tuple(system.get("roles") or ()),
+        risk_class=system.get("eu_ai_act_class") or "none",
+        use_cases=tuple(system.get("use_cases") or ()),
+        tier=system.get("risk_tier"),
+        personal_data=bool(system.get("personal_data", False)),
+        user_facing=bool(system.get("user_facing", False)),
+    )
 
 
 def effective_state(req: Requirement, as_of: date) -> str:

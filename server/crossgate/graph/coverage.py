@@ -63,6 +63,14 @@ class CoverageReport:
         }
 
 
+def sources_for(model: GraphModel, by: str) -> list[str]:
+    """What covers requirements when no system evidence is given: every evidence type
+    (by="evidence"), or the whole control library with the policy statements (by="controls")."""
+    if by == "evidence":
+        return list(model.evidence_types)
+    return [r.id for r in model.requirements.values() if r.kind in ("control", "policy")]
+
+
 def crosswalk_of(model: GraphModel) -> Crosswalk:
     return Crosswalk((m.source, m.target, m.relation) for m in model.mappings)
 

@@ -25,11 +25,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from crossgate.api.deps import AUDIT, IMPORT, READ_DECISIONS, READ_GRAPH
+from crossgate.api.deps import AUDIT, IMPORT, READ_DECISIONS, READ_GRAPH, SESSION_COOKIE
 from crossgate.runtime import Runtime
 from crossgate.tokens import TokenInfo
 
-COOKIE = "crossgate_session"
+COOKIE = SESSION_COOKIE
 CSRF_FIELD = "csrf"
 WEB_DIR = Path(__file__).resolve().parent
 

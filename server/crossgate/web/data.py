@@ -16,10 +16,9 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
-from crossgate.api.routes.coverage import _sources as api_sources
-from crossgate.graph.applicability import SystemProfile
+from crossgate.graph.applicability import SystemProfile, profile_of_system
 from crossgate.graph.closure import FULL, PASSES
-from crossgate.graph.coverage import CoverageReport, compute
+from crossgate.graph.coverage import CoverageReport, compute, sources_for
 from crossgate.graph.view import GraphView
 from crossgate.graph.vocab import TIERS
 from crossgate.ledger import Ledger
@@ -93,9 +92,9 @@ class ProfileForm:
 
     def sources_in(self, view: GraphView) -> list[str]:
         if self.sources == "library":
-            return api_sources(view, "controls")
+            return sources_for(view.model, "controls")
         if self.sources == "all_evidence":
-            return api_sources(view, "evidence")
+            return sources_for(view.model, "evidence")
         return [e for e in self.evidence if e in view.model.evidence_types]
 
     def params(self, **override: Any) -> dict[str, Any]:
@@ -254,16 +253,7 @@ def latest_by_system(ledger: Ledger) -> dict[str, LedgerRecord]:
 def profile_of_decision(record: LedgerRecord) -> tuple[SystemProfile, list[str]]:
     """The system profile and evidence types (not failed) of a recorded gate input, read as
     POST /v1/coverage reads a system."""
-    system = record.input.get("system") or {}
-    profile = SystemProfile(
-        jurisdictions=tuple(system.get("jurisdictions") or ()),
-        roles=tuple(system.get("roles") or ()),
-        risk_class=system.get("eu_ai_act_class") or "none",
-        use_cases=tuple(system.get("use_cases") or ()),
-        tier=system.get("risk_tier"),
-        personal_data=bool(system.get("personal_data", False)),
-        user_facing=bool(system.get("user_facing", False)),
-    )
+    profile = profile_of_system(record.input.get("system") or {})
     evidence = sorted({e.get("type") for e in record.input.get("evidence") or []
                        if e.get("type") and e.get("result") != "fail"})
     return profile, evidence

@@ -9,8 +9,8 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from crossgate.api.deps import Reader, RuntimeDep
-from crossgate.graph.applicability import SystemProfile
-from crossgate.graph.coverage import compute
+from crossgate.graph.applicability import SystemProfile, profile_of_system
+from crossgate.graph.coverage import compute, sources_for
 
 router = APIRouter(prefix="/v1", tags=["coverage"])
 
@@ -33,13 +33,6 @@ class CoverageRequest(BaseModel):
     evidence_types: list[str] = Field(default_factory=list)
     as_of: date | None = None
     framework: list[str] | None = None
-
-
-def _sources(runtime_view, by: str) -> list[str]:
-    model = runtime_view.model
-    if by == "evidence":
-        return list(model.evidence_types)
-    return [r.id for r in model.requirements.values() if r.kind in ("control", "policy")]
 
 
 @router.get("/coverage")
@@ -65,7 +58,7 @@ def coverage_get(
         roles=tuple(role) if role else None,
         risk_class=risk_class, use_cases=tuple(use_case) if use_case else None, tier=tier,
     )
-    sources = [s for s in _sources(view, by) if not framework or s not in framework]
+    sources = sources_for(view.model, by)
     report = compute(view.model, view.crosswalk, sources, system, as_of or date.today(),
                      frameworks=set(framework) if framework else None)
     out = report.as_dict()
@@ -87,12 +80,7 @@ def coverage_post(body: CoverageRequest, runtime: RuntimeDep, _: Reader) -> dict
                                   "errors": [{"path": f"$.evidence_types[{i}]", "value": e}
                                              for i, e in enumerate(body.evidence_types)
                                              if e in unknown]})
-    s = body.system
-    system = SystemProfile(
-        jurisdictions=tuple(s.jurisdictions), roles=tuple(s.roles),
-        risk_class=s.eu_ai_act_class or "none", use_cases=tuple(s.use_cases),
-        tier=s.risk_tier, personal_data=s.personal_data, user_facing=s.user_facing,
-    )
+    system = profile_of_system(body.system.model_dump())
     report = compute(view.model, view.crosswalk, body.evidence_types, system,
                      body.as_of or date.today(),
                      frameworks=set(body.framework) if body.framework else None)
