@@ -26,7 +26,6 @@ import data.crossgate.gate.lib.exceptions.waivable
 import data.crossgate.gate.lib.exceptions.waived_items
 import data.crossgate.gate.lib.findings.violations as finding_violations
 
-
 # METADATA
 # title: Everything the checks found, before exceptions
 raw_violations := ((evidence_violations | finding_violations) | approval_violations) | exception_violations

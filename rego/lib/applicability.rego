@@ -16,7 +16,6 @@ import data.crossgate.gate.lib.context.system
 import data.crossgate.gate.lib.context.system_set
 import data.crossgate.gate.lib.context.tier
 
-
 # METADATA
 # title: Requirements of the policy data
 reqs := data.crossgate.requirements

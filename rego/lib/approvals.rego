@@ -13,7 +13,6 @@ import data.crossgate.gate.lib.context.profile
 import data.crossgate.gate.lib.findings.context_requirements
 import data.crossgate.gate.lib.tiers.applies
 
-
 # METADATA
 # title: Approval rules that apply to the system's tier
 required := [rule |

@@ -15,7 +15,6 @@ import data.crossgate.gate.lib.applicability.upcoming
 import data.crossgate.gate.lib.context.evidence as input_evidence
 import data.crossgate.gate.lib.jurisdiction.named_requirements
 
-
 # METADATA
 # title: Evidence that can reach requirements (result not fail)
 reaching := [e |

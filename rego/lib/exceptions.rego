@@ -13,7 +13,6 @@ import data.crossgate.gate.lib.context.exceptions as input_exceptions
 import data.crossgate.gate.lib.context.has_text
 import data.crossgate.gate.lib.findings.context_requirements
 
-
 # METADATA
 # title: Violation codes an exception can waive
 # description: >-

@@ -9,7 +9,6 @@ package crossgate.gate.lib.findings
 import data.crossgate.gate.lib.context.findings as input_findings
 import data.crossgate.gate.lib.context.profile
 
-
 # METADATA
 # title: Blocking patterns of the profile
 patterns := object.get(profile, "blocking_findings", [])

@@ -18,7 +18,6 @@ import data.crossgate.gate.lib.applicability.use_cases
 import data.crossgate.gate.lib.context.as_of
 import data.crossgate.gate.lib.context.profile
 
-
 # METADATA
 # title: Jurisdiction rules of the profile
 rules := object.get(profile, "jurisdiction_rules", [])
