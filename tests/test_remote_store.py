@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,8 @@ EX = "http://example.org/"
 
 @pytest.fixture()
 def oxigraph_server(tmp_path: Path) -> Iterator[str]:
-    binary = shutil.which("oxigraph")
+    beside = Path(sys.executable).with_name("oxigraph")  # the venv's bin/ may not be on PATH
+    binary = str(beside) if beside.exists() else shutil.which("oxigraph")
     if binary is None:
         pytest.skip("the `oxigraph` server (PyPI package oxigraph) is not installed")
     port = free_port()
