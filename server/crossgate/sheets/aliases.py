@@ -13,6 +13,7 @@ with a warning.
 
 from __future__ import annotations
 
+import functools
 import re
 
 # ---------------------------------------------------------------------------------------------
@@ -61,7 +62,6 @@ FRAMEWORK_HEADERS: dict[str, tuple[str, ...]] = {
     "title": ("title", "name", "framework name"),
     "jurisdiction": ("jurisdiction",),
     "publisher": ("publisher", "issuer", "author"),
-    "kind": ("kind", "type"),
     "summary": ("summary", "description"),
 }
 
@@ -264,11 +264,16 @@ def normalise_value(text: object) -> str:
     return _VALUE_SEPARATORS.sub(" ", value).strip()
 
 
+@functools.lru_cache(maxsize=512)
+def _relation(text: str) -> str | None:
+    return RELATION_ALIASES.get(normalise_value(text))
+
+
 def canonical_relation(text: object) -> str | None:
     """The crossgate relation for any accepted spelling, or None."""
     if text is None:
         return None
-    return RELATION_ALIASES.get(normalise_value(text))
+    return _relation(text if isinstance(text, str) else str(text))
 
 
 def canonical_legal_status(text: object) -> str | None:
@@ -281,6 +286,8 @@ def canonical_legal_status(text: object) -> str | None:
 
 
 def canonical_rationale_type(text: object) -> str | None:
+    if text is None or len(str(text)) > 20:  # a sentence, not one of three words
+        return None
     value = normalise_value(text)
     return value if value in RATIONALE_TYPES else None
 

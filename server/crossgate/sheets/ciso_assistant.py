@@ -133,12 +133,12 @@ def _framework(meta: dict[str, str], library: dict[str, str], content: RawSheet,
         return
     prefix = prefix_for(base_urn)
     framework_id = f"fw:{prefix}"
-    fields = {"title": meta.get("name") or meta.get("ref_id") or prefix,
-              "summary": meta.get("description") or None,
-              "publisher": library.get("provider") or None,
-              "jurisdiction": NON_STATUTORY}
+    described = {"title": meta.get("name") or meta.get("ref_id") or prefix,
+                 "summary": meta.get("description") or None,
+                 "publisher": library.get("provider") or None,
+                 "jurisdiction": NON_STATUTORY}
     parsed.entries.append(Entry("framework", framework_id,
-                                {k: v for k, v in fields.items() if v}, content.name, None))
+                                {k: v for k, v in described.items() if v}, content.name, None))
     parsed.declared_frameworks.add(framework_id)
     header_row, columns = _header(content)
     if "depth" not in columns or "ref_id" not in columns:

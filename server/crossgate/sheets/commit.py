@@ -147,7 +147,7 @@ _RELATIONS = {str(iri): name for name, iri in V.RELATIONS.items()}
 def _number(text: str | None, kind: type) -> Any:
     if text in (None, ""):
         return None
-    return int(float(text)) if kind is int else float(text)  # type: ignore[arg-type]
+    return int(float(text)) if kind is int else float(text)
 
 
 def known_state(store: GraphStore) -> KnownState:
@@ -235,6 +235,8 @@ def commit_plan(store: GraphStore, plan: ImportPlan, base_revision: int, *,
     if head.number != base_revision:
         raise ImportRefused(409, f"the graph changed since this plan was made (revision "
                                  f"{base_revision}, now {head.number}): plan the file again")
+    if plan.graph in head.graphs:
+        raise ImportRefused(409, f"import {plan.import_id} is already committed")
     ntriples = plan.to_ntriples()
     shacl_checked = False
     if ontology_dir is not None and ntriples.count("\n") <= shacl_max_triples:

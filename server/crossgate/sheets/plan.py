@@ -24,7 +24,7 @@ from typing import Any
 
 from crossgate.graph.vocab import GRAPH_BASE
 from crossgate.sheets import ciso_assistant, oscal_catalog, rdf, reader
-from crossgate.sheets.limits import LimitExceeded, Limits
+from crossgate.sheets.limits import Limits
 from crossgate.sheets.model import (
     FIELDS,
     KIND_ORDER,
@@ -184,8 +184,6 @@ def parse_file(data: bytes, filename: str, known: KnownState, limits: Limits,
         parsed.issues.extend(warning(filename, None, None, None, note) for note in notes)
         parse_sheets([sheet], known, options, parsed)
         return parsed
-    if not data.startswith(b"PK") and not filename.lower().endswith((".xlsx", ".xlsm")):
-        raise LimitExceeded(400, "unsupported file type: upload .xlsx, .csv or OSCAL .json")
     sheets = reader.read_xlsx(data, limits)
     if ciso_assistant.is_library(sheets):
         return ciso_assistant.parse(sheets, known, prefix_map or {})

@@ -14,6 +14,7 @@ aliases.py. Every data row keeps its Excel row number; columns are reported as l
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import posixpath
 import re
@@ -66,6 +67,15 @@ class Table:
     def name(self) -> str:
         return self.sheet.name
 
+    @functools.cached_property
+    def field_of_column(self) -> dict[int, str]:
+        return {col: name for name, cols in self.columns.items() for col in cols}
+
+    @functools.cached_property
+    def letters(self) -> dict[str, str]:
+        """Field -> letter of its (first) column."""
+        return {name: column_letter(cols[0]) for name, cols in self.columns.items()}
+
     @property
     def data_start(self) -> int:
         return self.header_row + 1
@@ -74,8 +84,7 @@ class Table:
         return field_name in self.columns
 
     def letter(self, field_name: str) -> str | None:
-        cols = self.columns.get(field_name)
-        return column_letter(cols[0]) if cols else None
+        return self.letters.get(field_name)
 
     def get(self, row: list[Any], field_name: str) -> tuple[Any, int | None]:
         """First non-blank value of a field in a row, with its column (or ("", first column))."""
@@ -115,10 +124,10 @@ class HeaderProblem:
 
 
 def is_csv(filename: str, data: bytes) -> bool:
-    lower = filename.lower()
-    if lower.endswith((".csv", ".tsv", ".txt")):
-        return True
-    return not data.startswith(b"PK") and not lower.endswith((".xlsx", ".xlsm"))
+    """CSV unless the bytes or the name say workbook (a zip, or an old/encrypted OLE file)."""
+    if data.startswith(b"PK") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return False
+    return not filename.lower().endswith((".xlsx", ".xlsm", ".xls"))
 
 
 def read_xlsx(data: bytes, limits: Limits) -> list[RawSheet]:
@@ -397,7 +406,12 @@ def fill_merged_data(table: Table) -> None:
 def is_note_row(table: Table, row: list[Any]) -> bool:
     """A row that is a comment, not data: one lone text cell that is not an id where an id
     belongs (a section heading, "to be reviewed by ..."), or text starting with '#' or '//'."""
-    filled = [(col, value) for col, value in enumerate(row) if not is_blank(value)]
+    filled: list[tuple[int, Any]] = []
+    for col, value in enumerate(row):
+        if not is_blank(value):
+            filled.append((col, value))
+            if len(filled) == 2:
+                break
     if not filled:
         return True
     first = text(filled[0][1])
@@ -409,8 +423,7 @@ def is_note_row(table: Table, row: list[Any]) -> bool:
     if not isinstance(value, str):
         return False
     value = value.strip()
-    mapped = {c: f for f, cols in table.columns.items() for c in cols}
-    field_name = mapped.get(col)
+    field_name = table.field_of_column.get(col)
     if field_name is None:
         return True
     if field_name in ("id", "source", "targets", "item", "gate"):

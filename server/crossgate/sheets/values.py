@@ -9,6 +9,7 @@ message a reader of the spreadsheet understands.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from crossgate.graph.ids import SHORT_ID
@@ -28,7 +29,8 @@ _MONTHS = {name: number for number, names in enumerate(
      ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
      ("dec", "december")), start=1) for name in names}
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.]+(?:Z|[+-]\d\d:?\d\d)?)?$")
-_SLASHED = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+_SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")  # day.month.year, never US style
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})$")
 _MONTH_DAY_YEAR = re.compile(r"^([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
 _PREFIX_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
@@ -38,11 +40,17 @@ _LIST_SEPARATORS_WITH_COMMA = re.compile(r"[;,\n\r]+")
 
 
 def is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    if value is None:
+        return True
+    if type(value) is str:
+        return value == "" or value.isspace()
+    return False
 
 
 def text(value: object) -> str:
     """A cell as trimmed text; integral floats lose their `.0` (calamine reads 7 as 7.0)."""
+    if type(value) is str and "\u00a0" not in value:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -102,8 +110,8 @@ def from_serial(serial: float) -> dt.date:
 def date(value: object) -> dt.date:
     """A date from a date cell, an Excel serial number (45352) or a date string.
 
-    Strings: 2026-08-02, 2 August 2026, Aug 2, 2026, and 02/08/2026 or 02.08.2026 when the day
-    is unambiguous (a day above 12); 03/04/2026 is refused as ambiguous.
+    Strings: 2026-08-02, 2 August 2026, Aug 2, 2026, 02.08.2026 (day first), and 13/08/2026 or
+    08/13/2026 when the day is unambiguous (above 12); 03/04/2026 is refused as ambiguous.
     """
     if isinstance(value, dt.datetime):
         return value.date()
@@ -119,6 +127,8 @@ def date(value: object) -> dt.date:
             return from_serial(float(raw))
         if match := _ISO_DATE.match(raw):
             return dt.date(int(match[1]), int(match[2]), int(match[3]))
+        if match := _DOTTED.match(raw):
+            return dt.date(int(match[3]), int(match[2]), int(match[1]))
         if match := _SLASHED.match(raw):
             first, second, year = int(match[1]), int(match[2]), int(match[3])
             if first > 12 >= second:
@@ -175,6 +185,7 @@ def short_id(value: object, default_prefix: str | None = None, always: bool = Fa
     return candidate
 
 
+@functools.lru_cache(maxsize=1024)
 def column_letter(index: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA."""
     letters = ""

@@ -185,8 +185,9 @@ class _Row:
             return None
 
     def columns(self, *field_names: str) -> dict[str, str]:
-        return {name: self.raw(name)[1] or "" for name in field_names
-                if self.table.has(name)}
+        """Field -> column letter (the table's first column for that field)."""
+        letters = self.table.letters
+        return {name: letters[name] for name in field_names if name in letters}
 
     def put(self, fields: dict[str, Any], field_name: str, value: Any) -> None:
         """Set a field when its column exists: None then means "the cell is empty"."""
