@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -823,7 +824,7 @@ def _shipped_ntriples() -> str:
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> EmbeddedStore:
+def store(tmp_path: Path) -> Iterator[EmbeddedStore]:
     graph_store = EmbeddedStore(tmp_path / "graph", SnapshotDir(tmp_path / "snapshots"))
     graph_store.commit({SHIPPED: _shipped_ntriples()}, "shipped content", "crossgate")
     yield graph_store
@@ -931,3 +932,42 @@ def test_commit_validates_small_imports_with_shacl(store: EmbeddedStore) -> None
     done = commit_plan(store, result, base, ontology_dir=REPO / "ontology")
     assert done.shacl_checked
     assert _relations(store, "euaia:art-9", "ctrl:DG-002") == ["subset"]
+
+
+def test_import_against_the_shipped_content(tmp_path: Path) -> None:
+    """Change a shipped mapping and a shipped gate threshold; the graph model sees one
+    mapping with the new values, and revert brings the shipped ones back."""
+    from crossgate.graph.loader import load_shipped
+    from crossgate.graph.model import load_model
+
+    shipped = EmbeddedStore(tmp_path / "graph", SnapshotDir(tmp_path / "snapshots"))
+    try:
+        load_shipped(shipped, REPO / "ontology", REPO / "crosswalks")
+        data = F.simple_workbook({
+            "mappings": [("Source", "Target", "Relation", "Strength"),
+                         ("ctrl:CHM-004", "ctrl:CHM-002", "intersects", 6)],
+            "gate_profile": [("Gate", "Entry", "Item", "Metric", "Max"),
+                             ("deployment", "threshold", "ev:evaluation_results",
+                              "hallucination_rate", 0.03)]})
+        result, base = plan_against_store(shipped, data, "edit.xlsx", who="ana")
+        assert result.ok, result.summary_text()
+        assert [(i["kind"], i["id"]) for i in result.diff["changed"]] == [
+            ("mapping", "map:ctrl-CHM-004--ctrl-CHM-002"),
+            ("gate", "gate:deployment-threshold-hallucination-rate")]
+        commit_plan(shipped, result, base, ontology_dir=REPO / "ontology")
+
+        def state() -> tuple[list[tuple[Any, ...]], list[Any]]:
+            model = load_model(shipped, shipped.head().number)
+            found = [(m.relation, m.strength, m.rationale is not None) for m in model.mappings
+                     if (m.source, m.target) == ("ctrl:CHM-004", "ctrl:CHM-002")]
+            return found, model.profiles["deployment"]["thresholds"]  # type: ignore[return-value]
+
+        assert state() == ([("intersects", 6, True)], [
+            {"item": "ev:evaluation_results", "metric": "hallucination_rate", "max": 0.03}])
+        again, _ = plan_against_store(shipped, data, "edit.xlsx", who="ana")
+        assert again.empty
+        revert_import(shipped, result.import_id, "ana")
+        assert state() == ([("subset", 5, True)], [
+            {"item": "ev:evaluation_results", "metric": "hallucination_rate", "max": 0.05}])
+    finally:
+        shipped.close()
