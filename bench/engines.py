@@ -75,11 +75,15 @@ def version(package: str) -> str:
 
 
 def git_revision() -> str:
+    """The commit the run started from, marked "+changes" when rego/ or the engines differ from it."""
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
                               text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "rego", "server/crossgate/policy"],
+                               cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    return head + ("+changes" if dirty else "")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -158,6 +162,7 @@ def main() -> None:
     normalised = normalise(json.loads(args.candidate.read_text()))
     wanted = [e.strip() for e in args.engines.split(",") if e.strip()]
     started_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    revision = git_revision()
     load_before = load_average()
     rows: dict[str, dict[str, Any]] = {}
     server = None
@@ -191,7 +196,7 @@ def main() -> None:
         f"Command: `python bench/engines.py --n {args.n}" + (f" --engines {args.engines}" if args.engines
                                                              != parser.get_default("engines") else "")
         + (f" --data {args.data}" if args.data != DATA else "") + "`  ",
-        f"Run {started_at} at commit {git_revision()} on {os.cpu_count()} cores, Python "
+        f"Run {started_at} at commit {revision} on {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, " + ", ".join(f"{p} {version(p)}" for p in PACKAGES) + ".  ",
         f"Load average (1 min) before / after: {load_before} / {load_average()} (other work shares "
         "the machine; compare engines within one run rather than across runs).",
