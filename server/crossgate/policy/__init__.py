@@ -1,0 +1,1 @@
+"""Graph revision -> policy data, Rego engines, OPA bundles."""
