@@ -12,7 +12,7 @@ time and its peak RSS (getrusage of itself). Variants, interleaved run by run:
 - plan:   plan_import(data, ...) against a known state holding every id: zip checks, reading,
           header detection, per-cell parsing, cross-row checks and the diff (100% added)
 - commit: into a fresh on-disk store holding the requirements: known_state(store), plan, then
-          commit_plan (one revision; the store canonicalises and snapshots the import graph)
+          commit_plan (one revision: the store canonicalises the import graph and bulk-loads it as a new version)
 
 Results go to bench/results/import.md.
 """
@@ -117,11 +117,11 @@ def child(variant: str, path: Path, workdir: Path) -> dict[str, float]:
         assert plan.ok, plan.summary_text()[:2000]
         result["rows"] = plan.counts()["mappings"]
     else:
-        from crossgate.graph.store import EmbeddedStore, SnapshotDir
+        from crossgate.graph.store import EmbeddedStore
         from crossgate.sheets.commit import commit_plan, known_state
         from crossgate.sheets.plan import plan_import
 
-        store = EmbeddedStore(workdir / "graph", SnapshotDir(workdir / "snapshots"))
+        store = EmbeddedStore(workdir / "graph")
         store.commit({"https://w3id.org/crossgate/graph/shipped/bench": content_ntriples()},
                      "content", "bench")
         base = store.head().number

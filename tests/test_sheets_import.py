@@ -24,7 +24,7 @@ from rdflib import Graph, Literal, URIRef
 
 from crossgate.graph import vocab as V
 from crossgate.graph.ids import to_iri
-from crossgate.graph.store import EmbeddedStore, SnapshotDir
+from crossgate.graph.store import EmbeddedStore
 from crossgate.sheets import (
     KnownState,
     LimitExceeded,
@@ -825,7 +825,7 @@ def _shipped_ntriples() -> str:
 
 @pytest.fixture()
 def store(tmp_path: Path) -> Iterator[EmbeddedStore]:
-    graph_store = EmbeddedStore(tmp_path / "graph", SnapshotDir(tmp_path / "snapshots"))
+    graph_store = EmbeddedStore(tmp_path / "graph")
     graph_store.commit({SHIPPED: _shipped_ntriples()}, "shipped content", "crossgate")
     yield graph_store
     graph_store.close()
@@ -940,7 +940,7 @@ def test_import_against_the_shipped_content(tmp_path: Path) -> None:
     from crossgate.graph.loader import load_shipped
     from crossgate.graph.model import load_model
 
-    shipped = EmbeddedStore(tmp_path / "graph", SnapshotDir(tmp_path / "snapshots"))
+    shipped = EmbeddedStore(tmp_path / "graph")
     try:
         load_shipped(shipped, REPO / "ontology", REPO / "crosswalks")
         data = F.simple_workbook({

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crossgate.graph.store import EmbeddedStore, SnapshotDir, StoreBusy, content_hash
+from crossgate.graph.store import EmbeddedStore, StoreBusy, content_hash
 
 EX = "http://example.org/"
 
@@ -19,7 +19,7 @@ def nt(*triples: tuple[str, str, str]) -> str:
 
 
 def open_store(path: Path, read_only: bool = False) -> EmbeddedStore:
-    return EmbeddedStore(path / "graph", SnapshotDir(path / "snapshots"), read_only=read_only)
+    return EmbeddedStore(path / "graph", read_only=read_only)
 
 
 def test_commits_make_revisions_and_revert_restores(tmp_path: Path) -> None:
@@ -73,9 +73,9 @@ def test_survives_kill_during_commits(tmp_path: Path) -> None:
     script = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from crossgate.graph.store import EmbeddedStore, SnapshotDir
+        from crossgate.graph.store import EmbeddedStore
         p = Path(sys.argv[1])
-        s = EmbeddedStore(p / "graph", SnapshotDir(p / "snapshots"))
+        s = EmbeddedStore(p / "graph")
         n = 0
         while True:
             n += 1
@@ -96,3 +96,29 @@ def test_survives_kill_during_commits(tmp_path: Path) -> None:
     values = {row["o"] for row in store.select(f"SELECT ?o WHERE {{ ?s <{EX}rev> ?o }}")}
     count = len(store.select(f"SELECT ?s WHERE {{ ?s <{EX}rev> ?o }}"))
     assert values == {str(head)} and count == 2000
+
+
+def test_versions_are_kept_and_a_crash_before_the_switch_leaves_nothing_visible(
+        tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    r1 = store.commit({f"{EX}g": nt(("a", "p", "1"))}, "one")
+    store.commit({f"{EX}g": nt(("a", "p", "2"))}, "two")
+    assert store.version_ntriples(f"{EX}g", r1.graphs[f"{EX}g"]).count("\n") == 1
+    # A version written but never switched in (what a crash between the two steps leaves)
+    store._write_version(f"{EX}g#v-{'0' * 64}", nt(("a", "p", "orphan")))
+    assert [r["o"] for r in store.select(f"SELECT ?o WHERE {{ ?s <{EX}p> ?o }}")] == ["2"]
+    store.close()
+    reopened = open_store(tmp_path)  # a read-write open removes unfinished versions
+    rows = reopened.select(f"SELECT ?g WHERE {{ GRAPH ?g {{ ?s <{EX}p> \"orphan\" }} }}")
+    assert rows == []
+    assert len(reopened._meta_select(f"SELECT ?o WHERE {{ GRAPH ?g {{ ?s <{EX}p> ?o }} }}")) == 2
+
+
+def test_expected_head_refuses_a_stale_commit(tmp_path: Path) -> None:
+    from crossgate.graph.store import StoreConflict
+
+    store = open_store(tmp_path)
+    store.commit({f"{EX}g": nt(("a", "p", "1"))}, "one")
+    with pytest.raises(StoreConflict):
+        store.commit({f"{EX}g": nt(("a", "p", "2"))}, "stale", expected_head=0)
+    assert store.head().number == 1

@@ -60,10 +60,6 @@ class Settings(BaseSettings):
         return self.data_path / "ledger.sqlite"
 
     @property
-    def snapshots_path(self) -> Path:
-        return self.data_path / "snapshots"
-
-    @property
     def bundles_path(self) -> Path:
         return self.data_path / "bundles"
 

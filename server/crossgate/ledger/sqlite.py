@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import logging
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,6 +90,7 @@ class SqliteLedger:
                 raise LedgerNotFoundError(f"no ledger at {self.path}")
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._busy_timeout_s = busy_timeout_s
+        self._append_lock = threading.Lock()
         self._pool: ConnectionPool[sqlite3.Connection] = ConnectionPool(
             self._connect, sqlite3.Connection.close, self._reset, pool_size, busy_timeout_s
         )
@@ -130,7 +132,11 @@ class SqliteLedger:
         return True
 
     def append(self, entry: LedgerEntry) -> AppendResult:
-        with self._pool.connection() as conn:
+        # Threads of this process queue on a lock (first come, first served) instead of racing
+        # for SQLite's write lock, whose busy handler sleeps in growing steps: under 8 threads
+        # that race put recorded decisions' p99 near a second (bench/results/gate.md).
+        # Other processes still serialise on BEGIN IMMEDIATE.
+        with self._append_lock, self._pool.connection() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 last = conn.execute(f"SELECT seq, hash FROM {TABLE} ORDER BY seq DESC LIMIT 1").fetchone()

@@ -9,7 +9,7 @@
   errors, an empty plan, and a plan made against an older revision.
 - `import_history(store)` lists the imports and their reverts, from the revision log.
 - `revert_import(store, import_id, who)` restores every graph the import's revision touched to
-  its previous version (from the store's snapshots), as a new revision; refused when a later
+  its previous version (the store keeps every version), as a new revision; refused when a later
   revision changed one of those graphs again (revert that one first).
 
 Revisions record imports in their message: "import <id> (<mode>) <file>: +a ~c -r" and
@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ import pyoxigraph as ox
 
 from crossgate.graph import vocab as V
 from crossgate.graph.ids import try_short_id
-from crossgate.graph.store import GraphStore, Revision
+from crossgate.graph.store import GraphStore, Revision, StoreConflict
 from crossgate.sheets import rdf
 from crossgate.sheets.model import KnownState
 from crossgate.sheets.plan import ImportPlan, plan_import
@@ -38,7 +37,6 @@ from crossgate.sheets.plan import ImportPlan, plan_import
 _MESSAGE = re.compile(r"^import (?P<id>\S+) \((?P<mode>\w+)\) (?P<file>.*): "
                       r"\+(?P<added>\d+) ~(?P<changed>\d+) -(?P<removed>\d+)$", re.S)
 _REVERT = re.compile(r"^revert import (?P<id>\S+)")
-_CHUNK = 400
 SHACL_MAX_TRIPLES = 50_000
 
 
@@ -245,7 +243,7 @@ def commit_plan(store: GraphStore, plan: ImportPlan, base_revision: int, *,
     changes: dict[str, str | None] = {}
     patterns = plan.deletions()
     if patterns:
-        for graph in _graphs_holding(store, {s for s, _, _ in patterns}):
+        for graph in store.graphs_holding({s for s, _, _ in patterns}):
             if graph in (plan.graph, V.META_GRAPH, V.ONTOLOGY_GRAPH):
                 continue
             changes[graph] = _without(store.graph_ntriples(graph), patterns)
@@ -253,10 +251,11 @@ def commit_plan(store: GraphStore, plan: ImportPlan, base_revision: int, *,
     counts = plan.counts()
     message = (f"import {plan.import_id} ({plan.mode}) {plan.file_name}: "
                f"+{counts['added']} ~{counts['changed']} -{counts['removed']}")
-    if store.head().number != base_revision:
+    try:
+        revision = store.commit(changes, message, plan.who, expected_head=base_revision)
+    except StoreConflict as exc:
         raise ImportRefused(409, "the graph changed while this import was being prepared: "
-                                 "plan the file again")
-    revision = store.commit(changes, message, plan.who)
+                                 "plan the file again") from exc
     if record_dir is not None:
         record_dir.mkdir(parents=True, exist_ok=True)
         record = {**plan.to_json(), "revision": revision.number,
@@ -278,23 +277,6 @@ def _shacl(store: GraphStore, ntriples: str, ontology_dir: Path) -> None:
     if violations:
         raise ImportRefused(422, f"{len(violations)} SHACL violation(s); nothing was written",
                             [v.as_dict() for v in violations])
-
-
-def _dataset_select(store: GraphStore, sparql: str) -> list[dict[str, str]]:
-    """SELECT over the whole dataset (GRAPH ?g sees every named graph)."""
-    select = getattr(store, "select_dataset", None) or store._meta_select
-    return select(sparql)
-
-
-def _graphs_holding(store: GraphStore, subjects: Iterable[str]) -> set[str]:
-    graphs: set[str] = set()
-    ordered = sorted(subjects)
-    for start in range(0, len(ordered), _CHUNK):
-        values = " ".join(f"<{s}>" for s in ordered[start:start + _CHUNK])
-        rows = _dataset_select(store, f"SELECT DISTINCT ?g WHERE {{ VALUES ?s {{ {values} }} "
-                                      "GRAPH ?g { ?s ?p ?o } }")
-        graphs.update(row["g"] for row in rows)
-    return graphs
 
 
 def _without(ntriples: str, patterns: list[rdf.Pattern]) -> str:
@@ -350,5 +332,6 @@ def revert_import(store: GraphStore, import_id: str, who: str) -> Revision:
         raise ImportRefused(409, f"revision(s) {', '.join(map(str, sorted(later)))} changed "
                                  f"graphs this import wrote ({', '.join(moved)}); revert "
                                  "those first", moved)
-    changes = {g: store.snapshots.get(before[g]) if g in before else None for g in touched}
+    changes = {g: store.version_ntriples(g, before[g]) if g in before else None
+               for g in touched}
     return store.commit(changes, f"revert import {import_id}", who)

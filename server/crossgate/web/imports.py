@@ -61,8 +61,8 @@ def _import_diff(runtime: Runtime, record: ImportRecord) -> dict[str, Any]:
     for graph in sorted(set(before) | set(after)):
         if before.get(graph) == after.get(graph):
             continue
-        old = _triples(store, before.get(graph))
-        new = _triples(store, after.get(graph))
+        old = _triples(store, graph, before.get(graph))
+        new = _triples(store, graph, after.get(graph))
         added, removed = sorted(new - old), sorted(old - new)
         graphs.append({"graph": graph, "added": added[:MAX_DIFF_LINES],
                        "removed": removed[:MAX_DIFF_LINES], "n_added": len(added),
@@ -70,10 +70,10 @@ def _import_diff(runtime: Runtime, record: ImportRecord) -> dict[str, Any]:
     return {"plan": plan, "graphs": graphs}
 
 
-def _triples(store: Any, sha: str | None) -> set[str]:
+def _triples(store: Any, graph: str, sha: str | None) -> set[str]:
     if not sha:
         return set()
-    text = store.snapshots.get(sha)
+    text = store.version_ntriples(graph, sha)
     return {line for line in text.splitlines() if line.strip()}
 
 

@@ -1,0 +1,1 @@
+"""Gate decisions: the input contract, the decide and replay use case, the verdict report."""
