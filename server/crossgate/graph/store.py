@@ -150,8 +150,13 @@ def _literal(text: str) -> str:
 class GraphStore(ABC):
     """Revisioned named-graph store over SPARQL. Subclasses supply the raw SPARQL calls."""
 
+    # Whether head() may be remembered between commits: true when this object is the only
+    # writer (the embedded store; RocksDB allows one), false for a shared SPARQL server.
+    _cache_head = False
+
     def __init__(self) -> None:
         self._write_lock = threading.Lock()
+        self._head: Revision | None = None
 
     # -- raw SPARQL, per backend -------------------------------------------------------------
     @abstractmethod
@@ -185,6 +190,15 @@ class GraphStore(ABC):
 
     # -- revisions ---------------------------------------------------------------------------
     def head(self) -> Revision:
+        cached = self._head
+        if cached is not None:
+            return cached
+        head = self._read_head()
+        if self._cache_head:
+            self._head = head
+        return head
+
+    def _read_head(self) -> Revision:
         rows = self._meta_select(
             f"SELECT ?n WHERE {{ GRAPH <{V.META_GRAPH}> {{ <{_HEAD}> <{V.REVISION_NUMBER}> ?n }} }}"
         )
@@ -214,12 +228,8 @@ class GraphStore(ABC):
 
     def content_graphs(self) -> list[str]:
         """The physical graphs of the head revision: the default graph of every content query."""
-        rows = self._meta_select(
-            f"SELECT ?g ?sha WHERE {{ GRAPH <{V.META_GRAPH}> {{ <{_HEAD}> <{V.REVISION_NUMBER}> ?n ."
-            f" ?r <{V.REVISION_NUMBER}> ?n ; <{V.REVISION_OF_GRAPH}> ?s . ?s <{V.GRAPH_P}> ?g ;"
-            f" <{V.SHA256}> ?sha }} }}"
-        )
-        return [version_iri(row["g"], row["sha"]) for row in rows if row["sha"] != EMPTY_SHA]
+        return [version_iri(g, sha) for g, sha in sorted(self.head().graphs.items())
+                if sha != EMPTY_SHA]
 
     def graph_ntriples(self, graph: str) -> str:
         """The head revision's content of one source graph, as N-Triples."""
@@ -315,8 +325,9 @@ class GraphStore(ABC):
 
     def _switch(self, number: int, graphs: Mapping[str, str], message: str, author: str,
                 loaded_from: Mapping[str, str], written: list[str]) -> Revision:
+        self._head = None
         self._update(self._revision_update(number, graphs, message, author, loaded_from, written))
-        return self.revision(number)
+        return self.head()
 
     # -- helpers -----------------------------------------------------------------------------
     @abstractmethod
@@ -364,7 +375,10 @@ class GraphStore(ABC):
 
 
 class EmbeddedStore(GraphStore):
-    """pyoxigraph on disk. One process opens it read-write; others may open it read-only."""
+    """pyoxigraph on disk. One process opens it read-write; others may open it read-only (and
+    see the store as it was when they opened it)."""
+
+    _cache_head = True
 
     def __init__(self, path: Path, read_only: bool = False) -> None:
         super().__init__()
