@@ -16,6 +16,7 @@ from .records import (
     LedgerEntry,
     LedgerError,
     LedgerRecord,
+    StoredRow,
     VerifyResult,
     format_timestamp,
 )
@@ -197,3 +198,54 @@ class ConnectionPool(Generic[C]):
             self._cond.notify_all()
         for conn in idle:
             self._safe_close(conn)
+
+
+class SqlReads:
+    """The read queries both SQL backends share; they differ only in the parameter placeholder
+    ("?" for SQLite, "%s" for psycopg) and the table name."""
+
+    _placeholder: str
+    _table: str
+    _pool: ConnectionPool[Any]
+
+    def get(self, decision_id: str) -> LedgerRecord | None:
+        sql = f"SELECT {SELECT_COLUMNS} FROM {self._table} WHERE decision_id = {self._placeholder}"
+        with self._pool.connection() as conn:
+            row = conn.execute(sql, (decision_id,)).fetchone()
+        return StoredRow(*row).to_record() if row else None
+
+    def list(
+        self,
+        system: str | None = None,
+        outcome: str | None = None,
+        since: TimeBound = None,
+        until: TimeBound = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> builtins.list[LedgerRecord]:
+        check_page(limit, offset)
+        p = self._placeholder
+        where, params = where_clause(p, system, outcome, since, until)
+        sql = (f"SELECT {SELECT_COLUMNS} FROM {self._table}{where} "
+               f"ORDER BY seq DESC LIMIT {p} OFFSET {p}")
+        with self._pool.connection() as conn:
+            rows = conn.execute(sql, (*params, limit, offset)).fetchall()
+        return [StoredRow(*row).to_record() for row in rows]
+
+    def count(
+        self,
+        system: str | None = None,
+        outcome: str | None = None,
+        since: TimeBound = None,
+        until: TimeBound = None,
+    ) -> int:
+        where, params = where_clause(self._placeholder, system, outcome, since, until)
+        with self._pool.connection() as conn:
+            row = conn.execute(f"SELECT count(*) FROM {self._table}{where}", params).fetchone()
+        return int(row[0]) if row else 0
+
+    def head(self) -> AppendResult | None:
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                f"SELECT seq, hash FROM {self._table} ORDER BY seq DESC LIMIT 1").fetchone()
+        return AppendResult(row[0], row[1]) if row else None

@@ -8,7 +8,6 @@ docs/ledger.md); ``seq`` being the primary key is the backstop if a writer ignor
 
 from __future__ import annotations
 
-import builtins
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -17,7 +16,7 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg.pq import TransactionStatus
 
-from .base import SELECT_COLUMNS, ConnectionPool, TimeBound, check_page, where_clause
+from .base import SELECT_COLUMNS, ConnectionPool, SqlReads
 from .records import (
     COLUMNS,
     GENESIS_HASH,
@@ -88,8 +87,11 @@ def normalise_url(url: str) -> str:
     return re.sub(r"^postgres(?:ql)?\+\w+://", "postgresql://", url)
 
 
-class PostgresLedger:
+class PostgresLedger(SqlReads):
     """Ledger in table ``crossgate_ledger`` of the database at ``url``."""
+
+    _placeholder = "%s"
+    _table = TABLE
 
     def __init__(
         self,
@@ -161,46 +163,6 @@ class PostgresLedger:
                 except psycopg.Error as exc:
                     raise LedgerError(f"append failed: {exc}") from exc
         raise AssertionError("unreachable")
-
-    def get(self, decision_id: str) -> LedgerRecord | None:
-        with self._pool.connection() as conn:
-            row = conn.execute(
-                f"SELECT {SELECT_COLUMNS} FROM {TABLE} WHERE decision_id = %s", (decision_id,)
-            ).fetchone()
-        return StoredRow(*row).to_record() if row else None
-
-    def list(
-        self,
-        system: str | None = None,
-        outcome: str | None = None,
-        since: TimeBound = None,
-        until: TimeBound = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> builtins.list[LedgerRecord]:
-        check_page(limit, offset)
-        where, params = where_clause("%s", system, outcome, since, until)
-        sql = f"SELECT {SELECT_COLUMNS} FROM {TABLE}{where} ORDER BY seq DESC LIMIT %s OFFSET %s"
-        with self._pool.connection() as conn:
-            rows = conn.execute(sql, (*params, limit, offset)).fetchall()
-        return [StoredRow(*row).to_record() for row in rows]
-
-    def count(
-        self,
-        system: str | None = None,
-        outcome: str | None = None,
-        since: TimeBound = None,
-        until: TimeBound = None,
-    ) -> int:
-        where, params = where_clause("%s", system, outcome, since, until)
-        with self._pool.connection() as conn:
-            row = conn.execute(f"SELECT count(*) FROM {TABLE}{where}", params).fetchone()
-        return int(row[0]) if row else 0
-
-    def head(self) -> AppendResult | None:
-        with self._pool.connection() as conn:
-            row = conn.execute(f"SELECT seq, hash FROM {TABLE} ORDER BY seq DESC LIMIT 1").fetchone()
-        return AppendResult(row[0], row[1]) if row else None
 
     def iter_rows(self) -> Iterator[StoredRow]:
         """Stored rows in seq order through a server-side cursor (one snapshot, bounded memory)."""

@@ -8,7 +8,6 @@ they are threads of one process or separate processes. Waiting writers queue on
 
 from __future__ import annotations
 
-import builtins
 import logging
 import sqlite3
 import threading
@@ -18,9 +17,7 @@ from pathlib import Path
 from .base import (
     SELECT_COLUMNS,
     ConnectionPool,
-    TimeBound,
-    check_page,
-    where_clause,
+    SqlReads,
 )
 from .records import (
     COLUMNS,
@@ -71,8 +68,11 @@ SCHEMA: tuple[str, ...] = (
 INSERT = f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 
 
-class SqliteLedger:
+class SqliteLedger(SqlReads):
     """Ledger in one SQLite file (``data_dir/ledger.sqlite`` by default)."""
+
+    _placeholder = "?"
+    _table = TABLE
 
     def __init__(
         self,
@@ -156,45 +156,6 @@ class SqliteLedger:
                     conn.execute("ROLLBACK")
                 raise
         return AppendResult(record.seq, record.hash)
-
-    def get(self, decision_id: str) -> LedgerRecord | None:
-        with self._pool.connection() as conn:
-            row = conn.execute(
-                f"SELECT {SELECT_COLUMNS} FROM {TABLE} WHERE decision_id = ?", (decision_id,)
-            ).fetchone()
-        return StoredRow(*row).to_record() if row else None
-
-    def list(
-        self,
-        system: str | None = None,
-        outcome: str | None = None,
-        since: TimeBound = None,
-        until: TimeBound = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> builtins.list[LedgerRecord]:
-        check_page(limit, offset)
-        where, params = where_clause("?", system, outcome, since, until)
-        sql = f"SELECT {SELECT_COLUMNS} FROM {TABLE}{where} ORDER BY seq DESC LIMIT ? OFFSET ?"
-        with self._pool.connection() as conn:
-            rows = conn.execute(sql, (*params, limit, offset)).fetchall()
-        return [StoredRow(*row).to_record() for row in rows]
-
-    def count(
-        self,
-        system: str | None = None,
-        outcome: str | None = None,
-        since: TimeBound = None,
-        until: TimeBound = None,
-    ) -> int:
-        where, params = where_clause("?", system, outcome, since, until)
-        with self._pool.connection() as conn:
-            return int(conn.execute(f"SELECT count(*) FROM {TABLE}{where}", params).fetchone()[0])
-
-    def head(self) -> AppendResult | None:
-        with self._pool.connection() as conn:
-            row = conn.execute(f"SELECT seq, hash FROM {TABLE} ORDER BY seq DESC LIMIT 1").fetchone()
-        return AppendResult(row[0], row[1]) if row else None
 
     def iter_rows(self) -> Iterator[StoredRow]:
         """Stored rows in seq order, streamed from one read snapshot (one SELECT in WAL)."""

@@ -9,27 +9,18 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from crossgate.api.deps import Reader, RuntimeDep
+from crossgate.gate.input import System
 from crossgate.graph.applicability import SystemProfile, profile_of_system
 from crossgate.graph.coverage import compute, sources_for
 
 router = APIRouter(prefix="/v1", tags=["coverage"])
 
 
-class SystemIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: str | None = None
-    risk_tier: Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"] | None = None
-    jurisdictions: list[str] = Field(default_factory=list)
-    roles: list[str] = Field(default_factory=list)
-    eu_ai_act_class: str | None = None
-    use_cases: list[str] = Field(default_factory=list)
-    personal_data: bool = False
-    user_facing: bool = False
-
-
 class CoverageRequest(BaseModel):
+    """A system described as the gate input describes it, and the evidence types it has."""
+
     model_config = ConfigDict(extra="forbid")
-    system: SystemIn
+    system: System
     evidence_types: list[str] = Field(default_factory=list)
     as_of: date | None = None
     framework: list[str] | None = None
