@@ -17,6 +17,7 @@ import typer
 from crossgate.config import Settings, load_settings
 from crossgate.graph.store import StoreBusy
 from crossgate.ledger import commands as ledger_commands
+from crossgate.sheets import commands as sheet_commands
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="crossgate: compliance crosswalk server with Rego deployment gates.")
@@ -27,6 +28,7 @@ app.add_typer(gate_app, name="gate")
 app.add_typer(ledger_commands.app, name="ledger", help="Verify and export the decision ledger.")
 export_app = typer.Typer(no_args_is_help=True, help="Crosswalk matrices and evidence packs.")
 app.add_typer(export_app, name="export")
+app.add_typer(sheet_commands.import_app, name="import")
 
 DataDir = Annotated[
     Path | None,
@@ -329,6 +331,9 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="Id from `token li
         raise _err(str(exc)) from exc
     typer.echo(f"revoked token {t.id} ({t.role}, {t.name})")
 
+
+app.command("template")(sheet_commands.template)
+export_app.command("crosswalk")(sheet_commands.export_crosswalk)
 
 if __name__ == "__main__":
     app()

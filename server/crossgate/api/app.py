@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from crossgate import __version__, web
 from crossgate.api.metrics import Metrics
-from crossgate.api.routes import audit, coverage, gate, graph, health, metrics, opa, sparql
+from crossgate.api.routes import audit, coverage, exports, gate, graph, health, imports, metrics, opa, sparql
 from crossgate.config import Settings
 from crossgate.runtime import Runtime
 from crossgate.tokens import TokenStore
@@ -52,6 +52,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app = FastAPI(title="crossgate", version=__version__, lifespan=lifespan,
                   description="Compliance crosswalk server with Rego deployment gates.")
     app.add_exception_handler(RequestValidationError, validation_error)
-    for module in (health, graph, coverage, sparql, gate, opa, metrics, audit, web):
+    for module in (health, graph, coverage, sparql, gate, opa, metrics, audit, imports, exports,
+                   web):
         app.include_router(module.router)
     return app

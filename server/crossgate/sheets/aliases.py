@@ -55,7 +55,17 @@ MAPPING_HEADERS: dict[str, tuple[str, ...]] = {
                  "relationship strength"),
     "rationale": ("rationale", "justification", "explanation", "mapping rationale"),
     "rationale_type": ("rationale type", "strm rationale", "rationale category"),
+    # A crossgate export marks the mappings it derived through chains of mappings: such rows
+    # are for reading and are skipped on import.
+    "derived": ("derived", "derived mapping"),
 }
+
+# The provenance columns of a crossgate crosswalk export (its `detail` sheet and csv): they say
+# where a mapping came from, and an import records its own provenance instead. Read-only in
+# mapping sheets: left out without a warning.
+MAPPING_PROVENANCE_HEADERS: tuple[str, ...] = (
+    "author", "created", "source document", "import id", "source sheet", "source row", "path",
+)
 
 FRAMEWORK_HEADERS: dict[str, tuple[str, ...]] = {
     "id": ("id", "framework id", "framework", "short id"),
@@ -110,13 +120,15 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
 
 # Sheet names that say what a sheet holds (normalised like headers).
 SHEET_NAMES: dict[str, tuple[str, ...]] = {
-    "mappings": ("mappings", "mapping", "crosswalk", "crosswalks", "mapping set"),
+    "mappings": ("mappings", "mapping", "crosswalk", "crosswalks", "mapping set",
+                 "detail"),  # `detail`: the one-row-per-mapping sheet of a crosswalk export
     "requirements": ("requirements", "requirement", "obligations", "controls"),
     "frameworks": ("frameworks", "framework"),
     "gate_profile": ("gate profile", "gate profiles", "gate", "gates"),
 }
+# `matrix`, `legend` and `coverage` are the reading sheets of a crossgate crosswalk export.
 SKIPPED_SHEETS: tuple[str, ...] = ("readme", "read me", "instructions", "help", "guidelines",
-                                   "lists", "values", "legend")
+                                   "lists", "values", "legend", "matrix", "coverage")
 
 # ---------------------------------------------------------------------------------------------
 # Cell values.
@@ -241,9 +253,12 @@ def match_header(text: object, headers: dict[str, tuple[str, ...]]) -> tuple[str
     return None
 
 
-def is_ignored_header(text: object) -> bool:
+def is_ignored_header(text: object, kind: str | None = None) -> bool:
+    """A column that is never data: notes everywhere, and in a mapping sheet (kind
+    "mappings") the provenance columns of a crossgate export."""
     header = normalise_header(text)
-    return header in IGNORED_HEADERS or _without_paren(header) in IGNORED_HEADERS
+    ignored = IGNORED_HEADERS + (MAPPING_PROVENANCE_HEADERS if kind == "mappings" else ())
+    return header in ignored or _without_paren(header) in ignored
 
 
 def sheet_kind_from_name(name: str) -> str | None:

@@ -384,7 +384,7 @@ def find_table(sheet: RawSheet, kinds: tuple[str, ...]) -> Table | HeaderProblem
     used = {col for cols in columns.values() for col in cols} | {c for c, _, _ in shadowed}
     unused = [(col, text(value)) for col, value in enumerate(best_cells)
               if col not in used and not is_blank(value)
-              and not aliases.is_ignored_header(value)]
+              and not aliases.is_ignored_header(value, kind)]
     return Table(sheet, kind, last, columns, unused, shadowed)
 
 

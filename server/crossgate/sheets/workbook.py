@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crossgate.sheets import aliases, values
+from crossgate.sheets.export_model import SAFE_PREFIX, unneutralise
 from crossgate.sheets.model import Entry, KnownState, ParsedFile, gate_entry_id, mapping_id
 from crossgate.sheets.reader import (
     HeaderProblem,
@@ -86,6 +87,12 @@ def parse_sheets(sheets: list[RawSheet], known: KnownState, options: ReadOptions
         read_table(table, known, options, parsed)
 
 
+def _rows(numbers: list[int]) -> str:
+    """"3 rows (5, 6, 9)" / "1 row (5)", at most 20 numbers shown."""
+    shown = ", ".join(map(str, numbers[:20])) + (", ..." if len(numbers) > 20 else "")
+    return f"{len(numbers)} row{'s' if len(numbers) > 1 else ''} ({shown})"
+
+
 def _expected(kind: str) -> str:
     return ", ".join(repr(aliases.SHEET_HEADERS[kind][name][0])
                      for name in aliases.REQUIRED_FIELDS[kind])
@@ -104,6 +111,7 @@ def read_table(table: Table, known: KnownState, options: ReadOptions,
                                      f"gives the {field_name.replace('_', ' ')}"))
     reader = _ROW_READERS[table.kind]
     unmapped: list[int] = []
+    derived: list[int] = []
     for index, row in table.data_rows():
         if is_note_row(table, row):
             continue
@@ -114,6 +122,14 @@ def read_table(table: Table, known: KnownState, options: ReadOptions,
         reader(context, known, options, parsed)
         if context.unmapped:
             unmapped.append(context.number)
+        if context.derived:
+            derived.append(context.number)
+    if derived:
+        parsed.issues.append(warning(
+            table.name, derived[0], table.letter("derived"), "yes",
+            f"skipped {_rows(derived)} marked derived: crossgate derives these mappings from "
+            "chains of mappings (see the path column); change the mappings on the path "
+            "instead"))
     if unmapped:
         shown = ", ".join(map(str, unmapped[:20])) + (", ..." if len(unmapped) > 20 else "")
         parsed.issues.append(warning(
@@ -131,6 +147,7 @@ class _Row:
         self.number = index + 1
         self.failed = False
         self.unmapped = False  # a mapping row with a source only: skipped, reported once
+        self.derived = False  # a mapping row a crossgate export marks derived: skipped
 
     def cell_problems(self) -> bool:
         """Excel error cells and formulas without a saved value in the columns read."""
@@ -157,7 +174,11 @@ class _Row:
         return found
 
     def raw(self, field_name: str) -> tuple[Any, str | None]:
+        """The field's cell value and column letter. Text a crossgate export defused with a
+        leading apostrophe ('=..., '-2) is read as it was before (export_model.neutralise)."""
         value, col = self.table.get(self.row, field_name)
+        if type(value) is str and value[:1] == SAFE_PREFIX:
+            value = unneutralise(value)
         return value, letter(col) if col is not None else self.table.letter(field_name)
 
     def text(self, field_name: str) -> str | None:
@@ -222,8 +243,29 @@ def _rationale_type(value: Any) -> str:
     return kind
 
 
+_YES = ("yes", "y", "true", "1", "x")
+_NO = ("no", "n", "false", "0")
+
+
+def _flag(value: Any) -> bool:
+    word = values.text(value).lower()
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    raise values.BadValue(f"derived must be yes or no, not {values.text(value)!r}")
+
+
 def read_mapping_row(row: _Row, known: KnownState, options: ReadOptions,
                      parsed: ParsedFile) -> None:
+    if row.table.has("derived"):
+        # Rows a crossgate export computed from chains of mappings: for reading, not import.
+        is_derived = row.parse("derived", _flag)
+        if row.failed:
+            return
+        if is_derived:
+            row.derived = True
+            return
     source_raw, _ = row.raw("source")
     targets = [(part, col) for value, col in row.table.get_all(row.row, "targets")
                for part in values.split_list(value)]
