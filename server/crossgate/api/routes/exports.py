@@ -1,4 +1,4 @@
-"""Auditor downloads: the crosswalk between two frameworks as xlsx, csv, json or OSCAL.
+"""The crosswalk between two frameworks as xlsx, csv, json or OSCAL, for graph readers.
 
 The view is read from the head revision's in-memory model (sheets/crosswalk_view.py) and
 streamed: csv, json and OSCAL from the writers' chunk generators, xlsx through a spooled
@@ -16,7 +16,7 @@ from typing import IO, Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
-from crossgate.api.deps import AUDIT, RuntimeDep, require
+from crossgate.api.deps import READ_GRAPH, RuntimeDep, require
 from crossgate.sheets.crosswalk_view import UnknownFramework, crosswalk_view
 from crossgate.sheets.export_csvjson import iter_crosswalk_csv, iter_crosswalk_json
 from crossgate.sheets.export_matrix import write_crosswalk_xlsx
@@ -25,7 +25,9 @@ from crossgate.sheets.export_oscal import EmptyMappingCollection, iter_oscal_map
 from crossgate.tokens import TokenInfo
 
 router = APIRouter(prefix="/v1/exports", tags=["exports"])
-Auditor = Annotated[TokenInfo, Depends(require(*AUDIT))]
+# The crosswalk is graph data every graph reader may see (the dashboard links it for them);
+# the evidence pack, which holds decisions, stays with auditors (routes/audit.py).
+Reader = Annotated[TokenInfo, Depends(require(*READ_GRAPH))]
 
 Format = Literal["xlsx", "csv", "json", "oscal"]
 MEDIA_TYPES: dict[str, str] = {
@@ -69,7 +71,7 @@ def _xlsx_chunks(view: CrosswalkView) -> tuple[Iterator[bytes], int]:
             responses={200: {"content": {MEDIA_TYPES["xlsx"]: {}, "text/csv": {},
                                          "application/json": {}}}})
 def crosswalk(
-    runtime: RuntimeDep, _: Auditor,
+    runtime: RuntimeDep, _: Reader,
     source: Annotated[str, Query(min_length=1, description="source framework id (matrix rows)")],
     target: Annotated[str, Query(min_length=1, description="target framework id (columns)")],
     fmt: Annotated[Format, Query(alias="format")] = "xlsx",
