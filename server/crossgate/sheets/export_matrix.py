@@ -311,7 +311,7 @@ def _write_legend(ws: Worksheet, fmt: _Formats, view: CrosswalkView,
         *([(rel.name, fmt.bold), (cell_text(rel.name, None), fmt.cell[rel.coverage, False]),
            (rel.meaning, fmt.wrap), (rel.coverage, None),
            (rel.oscal or "(none: left out of OSCAL exports)", None)]
-          for rel in RELATIONS.values()),
+          for rel in RELATIONS.values()),  # type: ignore[list-item]  # unpacked rows
         [],
         heading("Strength"),
         pair("0-10", "how much the two scopes coincide, on the OLIR scale: 10 for the same "
@@ -349,6 +349,7 @@ def _write_coverage(ws: Worksheet, fmt: _Formats, rows: Any) -> None:
     ws.autofilter(0, 0, 0, len(COVERAGE_COLUMNS) - 1)
     row: CoverageRow
     for r, row in enumerate(rows, start=1):
-        for c, value in enumerate((row.id, row.title, row.full, row.partial, row.none,
-                                   row.status)):
+        values: tuple[str | int | None, ...] = (row.id, row.title, row.full, row.partial,
+                                                 row.none, row.status)
+        for c, value in enumerate(values):
             _put(ws, r, c, value)
