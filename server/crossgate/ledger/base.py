@@ -5,10 +5,11 @@ from __future__ import annotations
 import builtins
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+from typing import Any, Generic, Protocol, Self, TypeVar, runtime_checkable
 
 from .records import (
     COLUMNS,
@@ -20,7 +21,7 @@ from .records import (
     VerifyResult,
     format_timestamp,
 )
-from .verify import Anchor
+from .verify import Anchor, verify_rows
 
 TimeBound = datetime | str | None
 MAX_LIMIT = 10_000
@@ -200,9 +201,10 @@ class ConnectionPool(Generic[C]):
             self._safe_close(conn)
 
 
-class SqlReads:
-    """The read queries both SQL backends share; they differ only in the parameter placeholder
-    ("?" for SQLite, "%s" for psycopg) and the table name."""
+class SqlReads(ABC):
+    """What both SQL backends share: the read queries (they differ only in the parameter
+    placeholder, "?" for SQLite and "%s" for psycopg, and the table name), verification over the
+    backend's streamed rows, and closing."""
 
     _placeholder: str
     _table: str
@@ -249,3 +251,23 @@ class SqlReads:
             row = conn.execute(
                 f"SELECT seq, hash FROM {self._table} ORDER BY seq DESC LIMIT 1").fetchone()
         return AppendResult(row[0], row[1]) if row else None
+
+    @abstractmethod
+    def iter_rows(self) -> Iterator[StoredRow]:
+        """Stored rows in seq order, streamed from one read snapshot."""
+
+    def iter_all(self) -> Iterator[LedgerRecord]:
+        for row in self.iter_rows():
+            yield row.to_record()
+
+    def verify(self, anchor: Anchor | None = None) -> VerifyResult:
+        return verify_rows(self.iter_rows(), anchor)
+
+    def close(self) -> None:
+        self._pool.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

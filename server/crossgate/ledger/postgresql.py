@@ -25,11 +25,8 @@ from .records import (
     LedgerEntry,
     LedgerError,
     LedgerNotFoundError,
-    LedgerRecord,
     StoredRow,
-    VerifyResult,
 )
-from .verify import Anchor, verify_rows
 
 TABLE = "crossgate_ledger"
 # Advisory lock keys (any bigint; these spell "cgledger" and "cgschema" in ASCII).
@@ -175,22 +172,6 @@ class PostgresLedger(SqlReads):
             cursor.execute(f"SELECT {SELECT_COLUMNS} FROM {TABLE} ORDER BY seq")
             for row in cursor:
                 yield StoredRow(*row)
-
-    def iter_all(self) -> Iterator[LedgerRecord]:
-        for row in self.iter_rows():
-            yield row.to_record()
-
-    def verify(self, anchor: Anchor | None = None) -> VerifyResult:
-        return verify_rows(self.iter_rows(), anchor)
-
-    def close(self) -> None:
-        self._pool.close()
-
-    def __enter__(self) -> PostgresLedger:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"PostgresLedger({re.sub(r'://[^@/]*@', '://***@', self.url)!r})"

@@ -27,11 +27,8 @@ from .records import (
     LedgerEntry,
     LedgerError,
     LedgerNotFoundError,
-    LedgerRecord,
     StoredRow,
-    VerifyResult,
 )
-from .verify import Anchor, verify_rows
 
 log = logging.getLogger(__name__)
 
@@ -167,22 +164,6 @@ class SqliteLedger(SqlReads):
                         yield StoredRow(*row)
             finally:
                 cursor.close()
-
-    def iter_all(self) -> Iterator[LedgerRecord]:
-        for row in self.iter_rows():
-            yield row.to_record()
-
-    def verify(self, anchor: Anchor | None = None) -> VerifyResult:
-        return verify_rows(self.iter_rows(), anchor)
-
-    def close(self) -> None:
-        self._pool.close()
-
-    def __enter__(self) -> SqliteLedger:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"SqliteLedger({str(self.path)!r})"
