@@ -16,7 +16,7 @@ import data.crossgate.gate.lib.context.ready
 import data.crossgate.gate.lib.context.tier
 import data.crossgate.gate.lib.coverage.counts as coverage_counts
 import data.crossgate.gate.lib.coverage.satisfied
-import data.crossgate.gate.lib.coverage.warnings as coverage_warnings
+import data.crossgate.gate.lib.coverage.keyed_warnings as coverage_warnings
 import data.crossgate.gate.lib.evidence.unevidenced
 import data.crossgate.gate.lib.evidence.violations as evidence_violations
 import data.crossgate.gate.lib.evidence.warnings as evidence_warnings
@@ -45,15 +45,15 @@ violation_set := {v |
 }
 
 # METADATA
-# title: Sort key of a violation or warning
-# description: >-
-#   Ends in a sentinel so that no key is a prefix of another: rego-cpp orders a string
-#   after a longer one it is a prefix of when the next character sorts below a quote.
-key(v) := concat(" ", [v.code, v.item, v.message, v.remediation, concat(",", v.requirements), "~"])
-
-# METADATA
 # title: A set of violations or warnings as a list sorted by code, item and message
-in_order(s) := [pair[1] | some pair in sort([[key(v), v] | some v in s])]
+# description: >-
+#   The sort key joins code, item, message, remediation and requirements, and ends in a
+#   sentinel so that no key is a prefix of another: rego-cpp orders a string after a longer
+#   one it is a prefix of when the next character sorts below a quote. keyed(s) is the set of
+#   [key, element] pairs.
+in_order(s) := [pair[1] | some pair in sort(keyed(s))]
+
+keyed(s) := {[concat(" ", [v.code, v.item, v.message, v.remediation, concat(",", v.requirements), "~"]), v] | some v in s}
 
 # METADATA
 # title: Violations, sorted
@@ -61,7 +61,8 @@ violations := in_order(violation_set)
 
 # METADATA
 # title: Warnings, sorted
-warnings := in_order(evidence_warnings | coverage_warnings)
+# description: The coverage warnings come with their sort key (coverage.keyed_warnings).
+warnings := [pair[1] | some pair in sort(keyed(evidence_warnings) | coverage_warnings)]
 
 # METADATA
 # title: Valid exceptions with the violation codes each one suppressed

@@ -6,9 +6,10 @@
 #   repealed and superseded apply only up to a known applies_to, anything past its applies_to
 #   no longer applies, otherwise upcoming before applies_from and in force from it) and the
 #   applicability restrictions (every non-empty list must share a value with the system's
-#   attribute, a true flag needs the system's flag). Written as set rules over the
-#   requirements, one pass each, because this is the one part of a decision that grows with
-#   the size of the graph.
+#   attribute, a true flag needs the system's flag). The per-requirement tests are made once
+#   per graph revision by the compile step (data.crossgate.index); a decision only looks up
+#   the system's values and combines the resulting sets, because this is the part of a
+#   decision that grows with the size of the graph.
 package crossgate.gate.lib.applicability
 
 import data.crossgate.gate.lib.context.as_of
@@ -22,7 +23,7 @@ reqs := data.crossgate.requirements
 
 # METADATA
 # title: Every requirement id
-all_ids := {id | some id; reqs[id]}
+all_ids := object.keys(reqs)
 
 # METADATA
 # title: Role aliases
@@ -31,10 +32,10 @@ role_aliases := {"provider": ["developer"], "developer": ["provider"]}
 
 # METADATA
 # title: The system's roles, aliases included
-roles := system_set("roles") | {alias |
-	some role in system_set("roles")
+roles := given | {alias |
+	some role in given
 	some alias in object.get(role_aliases, role, [])
-}
+} if given := system_set("roles")
 
 # METADATA
 # title: The system's jurisdictions, use cases and tier as sets
@@ -52,120 +53,63 @@ classes := {c |
 }
 
 # METADATA
-# title: Some value of a list is in a set
-any_in(list, values) if {
-	some x in list
-	x in values
+# title: Precomputed lookups over the requirements
+# description: >-
+#   data.crossgate.index (docs/policy-data.md), computed once per graph revision. Its sets of
+#   requirement ids are objects {id: true}; object.keys turns one into a set natively, so a
+#   decision combines a few sets instead of testing every requirement.
+index := data.crossgate.index
+
+# METADATA
+# title: Requirements a list restriction excludes
+# description: >-
+#   Those restricted on the dimension (a non-empty list) minus those whose list holds one of
+#   the system's values.
+shut_out(dimension, values) := object.keys(restricted) - union({object.keys(ids) |
+	some value in values
+	ids := by_value[value]
+}) if {
+	restricted := object.get(index.restricted, dimension, {})
+	by_value := object.get(index.admits, dimension, {})
 }
 
 # METADATA
-# title: A restriction list admits a set of values
-# description: Null, missing or empty means no restriction; otherwise they must share a value.
-admits(restriction, _) if not is_array(restriction)
+# title: Requirements a true flag excludes (the system's flag is not true)
+flag_shut_out(flag) := set() if system[flag] == true
 
-admits(restriction, _) if {
-	is_array(restriction)
-	count(restriction) == 0
-}
-
-admits(restriction, values) if any_in(restriction, values)
+flag_shut_out(flag) := object.keys(object.get(index.requires, flag, {})) if not system[flag] == true
 
 # METADATA
-# title: A risk_classes restriction admits the system
-# description: An unknown EU AI Act class excludes nothing (the attribute was not given), as in the graph's coverage.
-admits_class(_) if count(classes) == 0
+# title: Requirements excluded by their risk_classes (none when the system's class is unknown)
+class_shut_out := shut_out("risk_classes", classes) if count(classes) > 0
 
-admits_class(restriction) if admits(restriction, classes)
+class_shut_out := set() if count(classes) == 0
 
 # METADATA
 # title: Requirements whose restrictions exclude the system
-# description: >-
-#   One rule per restriction. The loops run over every requirement on every decision, so
-#   they use comparisons rather than builtins, which cost far more per call in regorus.
-excluded contains id if {
-	some id, req in reqs
-	r := req.applicability.jurisdictions
-	r != null
-	r != []
-	not any_in(r, jurisdictions)
-}
-
-excluded contains id if {
-	some id, req in reqs
-	r := req.applicability.roles
-	r != null
-	r != []
-	not any_in(r, roles)
-}
-
-excluded contains id if {
-	some id, req in reqs
-	r := req.applicability.use_cases
-	r != null
-	r != []
-	not any_in(r, use_cases)
-}
-
-excluded contains id if {
-	some id, req in reqs
-	r := req.applicability.tiers
-	r != null
-	r != []
-	not any_in(r, tiers)
-}
-
-excluded contains id if {
-	classes != set()
-	some id, req in reqs
-	r := req.applicability.risk_classes
-	r != null
-	r != []
-	not any_in(r, classes)
-}
-
-excluded contains id if {
-	some id, req in reqs
-	req.applicability.personal_data == true
-	not system.personal_data == true
-}
-
-excluded contains id if {
-	some id, req in reqs
-	req.applicability.user_facing == true
-	not system.user_facing == true
-}
+excluded := (((((shut_out("jurisdictions", jurisdictions) | shut_out("roles", roles)) | shut_out("use_cases", use_cases)) | shut_out("tiers", tiers)) | class_shut_out) | flag_shut_out("personal_data")) | flag_shut_out("user_facing")
 
 # METADATA
 # title: Requirements that do not apply on the evaluation date, whoever the system is
-inoperative contains id if {
-	some id, req in reqs
-	req.status == "proposed"
-}
-
-inoperative contains id if {
-	some id, req in reqs
-	req.status == "repealed"
-	object.get(req, "applies_to", null) == null
-}
-
-inoperative contains id if {
-	some id, req in reqs
-	req.status == "superseded"
-	object.get(req, "applies_to", null) == null
-}
-
-inoperative contains id if {
-	some id, req in reqs
-	req.applies_to != null
-	as_of > req.applies_to
+# description: >-
+#   Those whose status never applies (proposed; repealed or superseded with no applies_to)
+#   and those past their applies_to.
+inoperative := object.keys(index.never) | union({object.keys(group.ids) |
+	some group in ends
+	day > group.date
+}) if {
+	ends := index.ends
+	day := as_of
 }
 
 # METADATA
 # title: Requirements whose first day is after the evaluation date
-not_started contains id if {
-	some id, req in reqs
-	req.applies_from != null
-	req.applies_from > as_of
+not_started := union({object.keys(group.ids) |
+	some group in starts
+	group.date > day
+}) if {
+	starts := index.starts
+	day := as_of
 }
 
 # METADATA

@@ -23,8 +23,11 @@ reqs := {
 	"x:last-day": req("in_force", "2024-01-01", "2026-11-15"),
 }
 
+# The requirements replaced, with the index the compile step would make of them.
 status(id) := s if {
-	s := applicability.status(id) with input as testing.candidate("LOW") with data.crossgate.requirements as reqs
+	s := applicability.status(id) with input as testing.candidate("LOW")
+		with data.crossgate.requirements as reqs
+		with data.crossgate.index as testing.index_for(reqs)
 }
 
 test_as_of_status_follows_the_documented_rules if {
@@ -42,16 +45,23 @@ test_as_of_status_follows_the_documented_rules if {
 }
 
 test_applicable_includes_upcoming if {
-	a := applicability.applicable with input as testing.candidate("LOW") with data.crossgate.requirements as reqs
+	a := applicability.applicable with input as testing.candidate("LOW")
+		with data.crossgate.requirements as reqs
+		with data.crossgate.index as testing.index_for(reqs)
 	a == {"x:in-force", "x:upcoming", "x:dated-upcoming-but-started", "x:no-dates", "x:repealed-later", "x:last-day"}
-	u := applicability.upcoming with input as testing.candidate("LOW") with data.crossgate.requirements as reqs
+	u := applicability.upcoming with input as testing.candidate("LOW")
+		with data.crossgate.requirements as reqs
+		with data.crossgate.index as testing.index_for(reqs)
 	u == {"x:upcoming"}
 }
 
 restricted(field, values) := {"r": object.union(req("in_force", null, null), {"applicability": {field: values}})}
 
 admitted(field, values, inp) if {
-	"r" in applicability.applicable with input as inp with data.crossgate.requirements as restricted(field, values)
+	reqs := restricted(field, values)
+	"r" in applicability.applicable with input as inp
+		with data.crossgate.requirements as reqs
+		with data.crossgate.index as testing.index_for(reqs)
 }
 
 eu_provider := testing.with_system(testing.candidate("HIGH"), {"jurisdictions": ["EU"], "roles": ["provider"], "eu_ai_act_class": "high-risk", "use_cases": ["hiring"], "personal_data": true})

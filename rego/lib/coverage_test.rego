@@ -35,6 +35,27 @@ test_satisfied_leaves_out_requirements_that_do_not_apply if {
 
 test_requirements_without_a_framework_are_counted_apart if {
 	reqs := {"x:orphan": {"title": "t", "kind": "obligation", "status": "in_force", "applies_from": null, "applies_to": null}}
-	c := coverage.counts with input as eu with data.crossgate.requirements as reqs
+	c := coverage.counts with input as eu
+		with data.crossgate.requirements as reqs
+		with data.crossgate.index as testing.index_for(reqs)
 	c["(none)"].applicable == 1
+}
+
+test_requirements_with_a_null_framework_are_counted_apart_too if {
+	reqs := {"x:orphan": {"title": "t", "framework": null, "kind": "obligation", "status": "in_force", "applies_from": null, "applies_to": null}}
+	c := coverage.counts with input as eu
+		with data.crossgate.requirements as reqs
+		with data.crossgate.index as testing.index_for(reqs)
+	c["(none)"].applicable == 1
+}
+
+test_counts_follow_the_index_sets if {
+	counts := coverage.counts with input as eu
+	every f, c in counts {
+		members := object.get(coverage.members, f, set()) with input as eu
+		c.applicable == count(members)
+		c.satisfied == count(members & coverage.satisfied_ids) with input as eu
+		c.partial == count(members & coverage.partial_ids) with input as eu
+		c.unsatisfied == count(members & coverage.unsatisfied_ids) with input as eu
+	}
 }

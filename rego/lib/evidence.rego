@@ -5,8 +5,10 @@
 #   null or a true system flag) and from triggered jurisdiction rules. Each need is checked
 #   for presence and freshness; every piece of evidence is checked for a failed result, its
 #   metrics against the profile's thresholds and the form of its sha256. Needs of upcoming
-#   jurisdiction rules produce warnings carrying the date from which they apply. Messages and
-#   requirement lists are built only for the needs that have a problem.
+#   jurisdiction rules produce warnings carrying the date from which they apply. Presence and
+#   freshness are checked on sets of item ids (items needed minus types present; types whose
+#   evidence is older than the shortest window); need objects, messages and requirement lists
+#   are built only for the needs that have a problem.
 package crossgate.gate.lib.evidence
 
 import data.crossgate.gate.lib.applicability.applicable
@@ -16,58 +18,55 @@ import data.crossgate.gate.lib.context.evidence as input_evidence
 import data.crossgate.gate.lib.context.gate
 import data.crossgate.gate.lib.context.profile
 import data.crossgate.gate.lib.context.system
-import data.crossgate.gate.lib.jurisdiction.active as active_rules
-import data.crossgate.gate.lib.jurisdiction.start as rule_start
-import data.crossgate.gate.lib.jurisdiction.upcoming as upcoming_rules
-import data.crossgate.gate.lib.tiers.applies
+import data.crossgate.gate.lib.jurisdiction.states as rule_states
+import data.crossgate.gate.lib.tiers.above as tiers_above
 
 # METADATA
 # title: Profile items
 items := object.get(profile, "items", [])
 
 # METADATA
-# title: A profile item's condition holds
-# description: Null means always; otherwise it names a system flag that must be true.
-condition_holds(spec) if object.get(spec, "condition", null) == null
+# title: Conditions that hold
+# description: Null (always) and the name of every system flag that is true.
+conditions_met := {null} | {name | some name; system[name] == true}
 
-condition_holds(spec) if system[spec.condition] == true
+# METADATA
+# title: Profile items that apply to this system
+# description: >-
+#   min_tier at or below the system's tier (not one of the tiers above it) and the
+#   condition null or a true system flag.
+profile_specs := [spec |
+	some spec in items
+	not object.get(spec, "min_tier", null) in higher
+	object.get(spec, "condition", null) in met
+] if {
+	higher := tiers_above
+	met := conditions_met
+}
+
+# METADATA
+# title: The need a profile item makes
+profile_need(spec) := {
+	"item": spec.item,
+	"state": "active",
+	"applies_from": null,
+	"max_age_days": object.get(spec, "max_age_days", null),
+	"kind": "profile",
+	"origin": spec,
+}
 
 # METADATA
 # title: Items required by the profile for this system
-profile_needs contains need if {
-	some spec in items
-	applies(object.get(spec, "min_tier", null))
-	condition_holds(spec)
-	need := {
-		"item": spec.item,
-		"state": "active",
-		"applies_from": null,
-		"max_age_days": object.get(spec, "max_age_days", null),
-		"kind": "profile",
-		"origin": spec,
-	}
-}
+profile_needs := {profile_need(spec) | some spec in profile_specs}
 
 # METADATA
 # title: Items required by triggered jurisdiction rules (active or upcoming)
 rule_needs contains need if {
-	some rule in active_rules
+	some [rule, state, first] in rule_states
 	need := {
 		"item": rule.item,
-		"state": "active",
-		"applies_from": rule_start(rule),
-		"max_age_days": object.get(rule, "max_age_days", null),
-		"kind": "rule",
-		"origin": rule,
-	}
-}
-
-rule_needs contains need if {
-	some rule in upcoming_rules
-	need := {
-		"item": rule.item,
-		"state": "upcoming",
-		"applies_from": rule_start(rule),
+		"state": state,
+		"applies_from": first,
 		"max_age_days": object.get(rule, "max_age_days", null),
 		"kind": "rule",
 		"origin": rule,
@@ -76,34 +75,47 @@ rule_needs contains need if {
 
 # METADATA
 # title: Every need, active and upcoming
+# description: Not used by the checks (they build need objects only for problems); for queries and tests.
 needs := profile_needs | rule_needs
 
 # METADATA
 # title: Items the gate requires now
-required_items := {n.item | some n in needs; n.state == "active"}
+required_items := {spec.item | some spec in profile_specs} | {n.item | some n in rule_needs; n.state == "active"}
+
+# METADATA
+# title: Items of every need, active and upcoming
+need_items := required_items | {n.item | some n in rule_needs}
+
+# METADATA
+# title: [item, max_age_days] of every need with a freshness window
+aged := {[spec.item, d] |
+	some spec in profile_specs
+	d := object.get(spec, "max_age_days", null)
+	is_number(d)
+} | {[n.item, d] | some n in rule_needs; d := n.max_age_days; is_number(d)}
 
 # METADATA
 # title: Evidence types present in the input
 types_present := {e.type | some e in input_evidence}
 
 # METADATA
-# title: Evidence grouped by type
-by_type := {t: pieces |
-	some t in types_present
-	pieces := [e |
-		some e in input_evidence
-		e.type == t
-	]
-}
+# title: Evidence types with a piece that did not fail
+usable_types := {e.type | some e in input_evidence; e.result != "fail"}
 
 # METADATA
-# title: Evidence of a type that did not fail ([] when there is none)
+# title: Pieces of evidence of a type
+pieces_of(t) := [e |
+	some e in input_evidence
+	e.type == t
+]
+
+# METADATA
+# title: Pieces of evidence of a type that did not fail
 usable(t) := [e |
-	some e in pieces
+	some e in input_evidence
+	e.type == t
 	e.result != "fail"
-] if {
-	pieces := by_type[t]
-}
+]
 
 # METADATA
 # title: A piece of evidence is no older than max_days on the evaluation date
@@ -116,26 +128,90 @@ any_fresh(pieces, max_days) if {
 }
 
 # METADATA
+# title: Evidence types with a usable piece fresh for the shortest window of any need
+# description: >-
+#   Such a type is fresh for every need; only the others are checked need by need.
+#   Undefined when no need has a window (then nothing can be stale).
+fresh_types := {e.type |
+	some e in input_evidence
+	e.result != "fail"
+	is_number(e.collected_at_ns)
+	now - e.collected_at_ns <= shortest
+} if {
+	now := as_of_ns
+	some d in shortest_window
+	shortest := d * day_ns
+}
+
+# METADATA
+# title: The shortest freshness window of any need, in days (a set of one, or empty)
+# description: >-
+#   Found by comparisons rather than min(): rego-cpp's min of a set of numbers compares them
+#   as text (min({30, 180}) is 180 there).
+shortest_window := {d |
+	some d in windows
+	count({x | some x in windows; x < d}) == 0
+}
+
+windows := {pair[1] | some pair in aged}
+
+# METADATA
+# title: Types with a usable piece that may be too old for some need
+stale_suspects := ({pair[0] | some pair in aged} & usable_types) - fresh_types
+
+# METADATA
 # title: Needs with no evidence, and needs whose newest usable evidence is too old
 # custom:
 #   codes: [missing_evidence, stale_evidence]
 need_problems contains [need, "missing_evidence", message] if {
-	some need in needs
-	not need.item in types_present
+	some need in missing_needs
 	message := concat("", ["No evidence of type ", need.item, " (", title(need), ") was supplied; ", reason(need), "."])
 }
 
 need_problems contains [need, "stale_evidence", message] if {
-	some need in needs
+	some need in suspect_needs
 	is_number(need.max_age_days)
-	need.item in types_present
 	pieces := usable(need.item)
-	count(pieces) > 0
 	not any_fresh(pieces, need.max_age_days)
 	message := concat("", [
 		staleness_words(pieces), "; at most ", format_int(need.max_age_days, 10),
 		" days are allowed because ", reason(need), ".",
 	])
+}
+
+# METADATA
+# title: Needs whose item has no evidence at all
+# description: Need objects are built only for these (and for the stale suspects), not for every item.
+missing_needs contains need if {
+	missing := need_items - types_present
+	count(missing) > 0
+	some spec in profile_specs
+	spec.item in missing
+	need := profile_need(spec)
+}
+
+missing_needs contains need if {
+	missing := need_items - types_present
+	count(missing) > 0
+	some need in rule_needs
+	need.item in missing
+}
+
+# METADATA
+# title: Needs whose item has usable evidence that may be too old
+suspect_needs contains need if {
+	suspects := stale_suspects
+	count(suspects) > 0
+	some spec in profile_specs
+	spec.item in suspects
+	need := profile_need(spec)
+}
+
+suspect_needs contains need if {
+	suspects := stale_suspects
+	count(suspects) > 0
+	some need in rule_needs
+	need.item in suspects
 }
 
 # METADATA
@@ -190,14 +266,7 @@ need_requirements(need) := sort(reached(need.item) | {need.origin.requirement}) 
 
 # METADATA
 # title: Requirements applicable to the system that evidence of a type reaches
-# description: >-
-#   The lookup is bound outside the comprehension: rego-cpp (regopy) treats a function
-#   argument used as a key inside a comprehension as unbound and iterates every key.
-reached(t) := {r |
-	some r
-	links[r]
-	r in applicable
-} if {
+reached(t) := object.keys(links) & applicable if {
 	links := object.get(data.crossgate.evidence_reach, t, {})
 }
 
@@ -251,6 +320,10 @@ violations contains v if {
 thresholds := object.get(profile, "thresholds", [])
 
 # METADATA
+# title: Pieces of evidence of each thresholded type
+metered := {item: pieces_of(item) | some item in {t.item | some t in thresholds}}
+
+# METADATA
 # title: A reported metric value (undefined when absent or not a number)
 metric(e, name) := value if {
 	value := e.metrics[name]
@@ -263,7 +336,7 @@ metric(e, name) := value if {
 #   code: threshold_exceeded
 violations contains v if {
 	some t in thresholds
-	some e in by_type[t.item]
+	some e in metered[t.item]
 	metric(e, t.metric) > t.max
 	v := {
 		"code": "threshold_exceeded",
@@ -284,7 +357,7 @@ violations contains v if {
 violations contains v if {
 	some t in thresholds
 	t.item in types_present
-	not metric_reported(by_type[t.item], t.metric)
+	not metric_reported(metered[t.item], t.metric)
 	v := {
 		"code": "threshold_exceeded",
 		"item": t.item,
@@ -309,10 +382,27 @@ sha256_well_formed(s) if {
 }
 
 # METADATA
+# title: Every sha256 given is of the right form (checked all at once)
+# description: >-
+#   Every non-null sha256 is a string, each 64 characters long, and all of them joined are
+#   lowercase hexadecimal: the same test as sha256_well_formed, made with a few builtin calls
+#   for the whole input rather than a few per piece.
+digests_well_formed if {
+	digests := [d | some e in input_evidence; d := e.sha256; d != null]
+	strings := [d | some d in digests; is_string(d)]
+	count(strings) == count(digests)
+	lengths := {count(d) | some d in strings}
+	lengths - {64} == set()
+	trim(concat("", strings), "0123456789abcdef") == ""
+}
+
+# METADATA
 # title: Evidence with a malformed sha256
+# description: Piece by piece only when the check of all of them fails.
 # custom:
 #   code: integrity_mismatch
 violations contains v if {
+	not digests_well_formed
 	some e in input_evidence
 	e.sha256 != null
 	not sha256_well_formed(e.sha256)
@@ -349,7 +439,7 @@ warnings contains w if {
 warnings contains w if {
 	ratio := object.get(profile, "near_miss_ratio", 0)
 	some t in thresholds
-	some e in by_type[t.item]
+	some e in metered[t.item]
 	value := metric(e, t.metric)
 	value <= t.max
 	value >= t.max * (1 - ratio)
@@ -365,8 +455,4 @@ warnings contains w if {
 
 # METADATA
 # title: Required items with no evidence at all (before exceptions)
-unevidenced := {n.item |
-	some n in needs
-	n.state == "active"
-	not n.item in types_present
-}
+unevidenced := required_items - types_present

@@ -42,3 +42,42 @@ test_sha256_form if {
 	not evidence.sha256_well_formed("abc")
 	not evidence.sha256_well_formed(7)
 }
+
+test_digests_are_checked_one_by_one_when_any_is_malformed if {
+	# 63 + 65 characters: as long as two good digests together, each of the wrong length.
+	short := substring(testing.digest, 0, 63)
+	long := concat("", [testing.digest, "a"])
+	inp := testing.patch_item(testing.patch_item(testing.candidate("LOW"), "ev:model_provenance", {"sha256": short}), "ev:logging_verified", {"sha256": long})
+	not evidence.digests_well_formed with input as inp
+	bad := {v.item | some v in evidence.violations with input as inp; v.code == "integrity_mismatch"}
+	bad == {"ev:model_provenance", "ev:logging_verified"}
+	evidence.digests_well_formed with input as testing.candidate("LOW")
+}
+
+test_a_digest_that_is_not_a_string_is_malformed if {
+	inp := testing.patch_item(testing.candidate("LOW"), "ev:model_provenance", {"sha256": 7})
+	not evidence.digests_well_formed with input as inp
+	some v in evidence.violations with input as inp
+	v.code == "integrity_mismatch"
+	v.item == "ev:model_provenance"
+}
+
+test_freshness_is_checked_need_by_need_only_for_old_evidence if {
+	# Fresh for the shortest window of any need (30 days): not a suspect.
+	evidence.stale_suspects == set() with input as testing.candidate("LOW")
+	# 40 days old: a suspect, stale for its own 30-day window.
+	old := testing.as_of_ns - (40 * testing.day_ns)
+	inp := testing.patch_item(testing.candidate("LOW"), "ev:runtime_security_notified", {"collected_at_ns": old})
+	evidence.stale_suspects == {"ev:runtime_security_notified"} with input as inp
+	some v in evidence.violations with input as inp
+	v.code == "stale_evidence"
+	v.item == "ev:runtime_security_notified"
+}
+
+test_old_evidence_within_its_own_longer_window_is_fresh if {
+	# ev:model_provenance has a window longer than the shortest one: a suspect, but not stale.
+	old := testing.as_of_ns - (40 * testing.day_ns)
+	inp := testing.patch_item(testing.candidate("LOW"), "ev:model_provenance", {"collected_at_ns": old})
+	"ev:model_provenance" in evidence.stale_suspects with input as inp
+	count(evidence.need_problems) == 0 with input as inp
+}

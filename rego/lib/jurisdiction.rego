@@ -9,11 +9,10 @@
 #   warning with the date) or active (enforced by the gate).
 package crossgate.gate.lib.jurisdiction
 
-import data.crossgate.gate.lib.applicability.admits
-import data.crossgate.gate.lib.applicability.admits_class
+import data.crossgate.gate.lib.applicability.classes
+import data.crossgate.gate.lib.applicability.inoperative
 import data.crossgate.gate.lib.applicability.jurisdictions
 import data.crossgate.gate.lib.applicability.roles
-import data.crossgate.gate.lib.applicability.status
 import data.crossgate.gate.lib.applicability.use_cases
 import data.crossgate.gate.lib.context.as_of
 import data.crossgate.gate.lib.context.profile
@@ -23,40 +22,58 @@ import data.crossgate.gate.lib.context.profile
 rules := object.get(profile, "jurisdiction_rules", [])
 
 # METADATA
-# title: The rule's trigger holds for this system
-triggers(rule) if {
-	rule.jurisdiction in jurisdictions
-	admits(object.get(rule, "use_cases", null), use_cases)
-	admits(object.get(rule, "roles", null), roles)
-	admits_class(object.get(rule, "risk_classes", null))
+# title: Rules of the system's jurisdictions
+in_jurisdiction := {rule |
+	some rule in rules
+	rule.jurisdiction in js
+} if js := jurisdictions
+
+# METADATA
+# title: Rules of the system's jurisdictions that a restriction list rules out
+# description: >-
+#   A restriction that is a non-empty list must share a value with the system (roles with
+#   their aliases); risk_classes only when the system's EU AI Act class is known.
+ruled_out contains rule if {
+	values := use_cases
+	some rule in in_jurisdiction
+	restriction := object.get(rule, "use_cases", null)
+	is_array(restriction)
+	count(restriction) > 0
+	count({x | some x in values; x in restriction}) == 0
+}
+
+ruled_out contains rule if {
+	values := roles
+	some rule in in_jurisdiction
+	restriction := object.get(rule, "roles", null)
+	is_array(restriction)
+	count(restriction) > 0
+	count({x | some x in values; x in restriction}) == 0
+}
+
+ruled_out contains rule if {
+	count(classes) > 0
+	values := classes
+	some rule in in_jurisdiction
+	restriction := object.get(rule, "risk_classes", null)
+	is_array(restriction)
+	count(restriction) > 0
+	count({x | some x in values; x in restriction}) == 0
 }
 
 # METADATA
 # title: Rules whose trigger holds, whatever their state
-triggered contains rule if {
-	some rule in rules
-	triggers(rule)
-}
-
-# METADATA
-# title: The requirement record a rule implements ({} when the data has none)
-requirement_of(rule) := object.get(data.crossgate.requirements, object.get(rule, "requirement", ""), {})
-
-# METADATA
-# title: A rule does nothing on the evaluation date
-inactive(rule) if {
-	is_string(rule.applies_to)
-	as_of > rule.applies_to
-}
-
-inactive(rule) if status(rule.requirement) == "not_applicable"
+triggered := in_jurisdiction - ruled_out
 
 # METADATA
 # title: First day a rule applies
 # description: The later of the rule's own applies_from and its requirement's; null when neither has one.
-start(rule) := d if {
+start(rule) := first_day(rule, data.crossgate.requirements)
+
+first_day(rule, records) := d if {
+	requirement := object.get(records, object.get(rule, "requirement", ""), {})
 	dates := {x |
-		some x in [object.get(rule, "applies_from", null), object.get(requirement_of(rule), "applies_from", null)]
+		some x in [object.get(rule, "applies_from", null), object.get(requirement, "applies_from", null)]
 		is_string(x)
 	}
 	count(dates) > 0
@@ -64,26 +81,56 @@ start(rule) := d if {
 } else := null
 
 # METADATA
-# title: A rule that is not in force yet on the evaluation date
-pending(rule) if {
-	not inactive(rule)
-	is_string(start(rule))
-	start(rule) > as_of
+# title: Triggered rules that do something on the evaluation date
+# description: >-
+#   Not past the rule's own last day (applies_to; one body for a rule without one, one for
+#   a rule whose last day is not past), and its requirement applies on the date (not
+#   inoperative: proposed, repealed, superseded, past its applies_to).
+live contains rule if {
+	off := inoperative
+	some rule in triggered
+	not is_string(rule.applies_to)
+	not rule.requirement in off
+}
+
+live contains rule if {
+	off := inoperative
+	some rule in triggered
+	is_string(rule.applies_to)
+	as_of <= rule.applies_to
+	not rule.requirement in off
+}
+
+# METADATA
+# title: State of a rule on the evaluation date, from its first day
+state_from(first) := "upcoming" if {
+	is_string(first)
+	first > as_of
+} else := "active"
+
+# METADATA
+# title: Live rules as [rule, state, first day]
+# description: >-
+#   State "active" (enforced by the gate) or "upcoming" (not in force yet: warnings, never
+#   violations); the first day is start(rule).
+states contains [rule, state_from(first), first] if {
+	records := data.crossgate.requirements
+	some rule in live
+	first := first_day(rule, records)
 }
 
 # METADATA
 # title: Triggered rules the gate enforces on the evaluation date
 active contains rule if {
-	some rule in triggered
-	not inactive(rule)
-	not pending(rule)
+	some [rule, state, _] in states
+	state == "active"
 }
 
 # METADATA
 # title: Triggered rules that will apply later (warnings, never violations)
 upcoming contains rule if {
-	some rule in triggered
-	pending(rule)
+	some [rule, state, _] in states
+	state == "upcoming"
 }
 
 # METADATA

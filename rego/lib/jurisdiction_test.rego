@@ -43,3 +43,8 @@ test_start_is_the_later_of_rule_and_requirement if {
 	jurisdiction.start(object.union(rule, {"applies_from": "2028-01-01"})) == "2028-01-01" with input as co
 	jurisdiction.start({"id": "r", "requirement": "x:unknown", "applies_from": null}) == null with input as co
 }
+
+test_a_rule_before_its_own_last_day_applies if {
+	rules := [object.union(r, {"applies_to": "2026-11-15"}) | some r in data.crossgate.profiles.deployment.jurisdiction_rules]
+	ids(jurisdiction.active) == {"gate:rule-nyc-aedt-bias-audit"} with input as nyc with data.crossgate.profiles.deployment.jurisdiction_rules as rules
+}

@@ -32,8 +32,12 @@ system_rank := count(order) - 1 if not rank[tier]
 covered := {t | some t in order; rank[t] <= system_rank}
 
 # METADATA
-# title: Something with this min_tier applies to the system's tier
-# description: A min_tier that is not one of the profile's tiers applies to every tier.
-applies(min_tier) if min_tier in covered
+# title: Tiers above the system's tier
+above := {t | some t in order; rank[t] > system_rank}
 
-applies(min_tier) if not rank[min_tier]
+# METADATA
+# title: Something with this min_tier applies to the system's tier
+# description: >-
+#   Unless it is one of the tiers above the system's: a min_tier that is not one of the
+#   profile's tiers applies to every tier.
+applies(min_tier) if not min_tier in above

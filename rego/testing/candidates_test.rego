@@ -181,3 +181,84 @@ only_violation(d, code, item) if {
 		v.item == item
 	}
 }
+
+# --- the compile step's index, for tests that replace the requirements ----------------------
+
+# data.crossgate.index as crossgate.policy.compile.build_index computes it for a requirements
+# object (docs/policy-data.md, "index"), keeping the data's reach. A test that replaces
+# data.crossgate.requirements replaces data.crossgate.index with index_for(reqs) too:
+#   ... with data.crossgate.requirements as reqs with data.crossgate.index as testing.index_for(reqs)
+restriction_names := ["jurisdictions", "roles", "risk_classes", "use_cases", "tiers"]
+
+flag_names := ["personal_data", "user_facing"]
+
+restricted_ids(reqs, name) := {id: true |
+	some id
+	r := reqs[id].applicability[name]
+	r != null
+	r != []
+}
+
+admitting_ids(reqs, name, value) := {id: true |
+	some id
+	r := reqs[id].applicability[name]
+	is_array(r)
+	value in r
+}
+
+admitted_values(reqs, name) := {v |
+	some id
+	r := reqs[id].applicability[name]
+	is_array(r)
+	some v in r
+	is_string(v)
+}
+
+never_ids(reqs) := {id |
+	some id
+	reqs[id].status == "proposed"
+} | {id |
+	some id
+	reqs[id].status in {"repealed", "superseded"}
+	object.get(reqs[id], "applies_to", null) == null
+}
+
+dated(reqs, key) := [{"date": d, "ids": {id: true | some id; reqs[id][key] == d}} |
+	some d in sort({x | some id; x := reqs[id][key]; x != null})
+]
+
+framework_group(req) := req.framework if is_string(req.framework)
+
+framework_group(req) := "(none)" if not is_string(req.framework)
+
+title_or(req, id) := req.title if is_string(req.title)
+
+title_or(req, id) := id if not is_string(req.title)
+
+citation_or_empty(req) := req.citation if is_string(req.citation)
+
+citation_or_empty(req) := "" if not is_string(req.citation)
+
+index_for(reqs) := {
+	"restricted": {name: restricted_ids(reqs, name) | some name in restriction_names},
+	"admits": {name: {v: admitting_ids(reqs, name, v) | some v in admitted_values(reqs, name)} |
+		some name in restriction_names
+	},
+	"requires": {name: {id: true | some id; reqs[id].applicability[name] == true} | some name in flag_names},
+	"never": {id: true | some id in never_ids(reqs)},
+	"starts": dated(reqs, "applies_from"),
+	"ends": dated(reqs, "applies_to"),
+	"by_framework": {f: {id: true | some id; framework_group(reqs[id]) == f} |
+		some f in {framework_group(reqs[id]) | some id; reqs[id]}
+	},
+	"obligations": {id: concat("", [id, " (", title_or(reqs[id], id), ", ", citation_or_empty(reqs[id]), ")"]) |
+		some id
+		reqs[id].kind == "obligation"
+	},
+	"reach": data.crossgate.index.reach,
+}
+
+# The fixture's index is what the compile step makes of its requirements (and this helper agrees).
+test_the_fixture_index_is_the_index_of_its_requirements if {
+	index_for(data.crossgate.requirements) == data.crossgate.index
+}
