@@ -12,8 +12,8 @@ time and its peak RSS (getrusage of itself). Variants, interleaved run by run:
 - plan:   plan_import(data, ...) against a known state holding every id: zip checks, reading,
           header detection, per-cell parsing, cross-row checks and the diff (100% added)
 - commit: into a fresh on-disk store holding the requirements: known_state(store), plan, then
-          commit_plan (one revision: the store canonicalises the import graph and
-          bulk-loads it as a new version)
+          commit_plan (one revision: the store canonicalises the import graph, keeps a
+          gzip snapshot of it and inserts it in one transactional SPARQL update)
 
 Results go to bench/results/import.md.
 """

@@ -65,7 +65,8 @@ def start_server(data_dir: Path, env: dict[str, str] | None = None,
     A new data directory starts as a copy of the seeded store unless seed=False."""
     if seed and not (data_dir / "graph").exists():
         source = seeded_store()
-        shutil.copytree(source / "graph", data_dir / "graph")
+        for part in ("graph", "snapshots"):
+            shutil.copytree(source / part, data_dir / part)
     data_dir.mkdir(parents=True, exist_ok=True)
     store = TokenStore(data_dir / "tokens.sqlite")
     tokens = {role: store.create(role, f"test {role}") for role in ROLES}

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from crossgate.graph.sparql import SparqlError, run_query
-from crossgate.graph.store import RemoteStore
+from crossgate.graph.store import RemoteStore, SnapshotDir
 from tests.conftest import free_port
 
 EX = "http://example.org/"
@@ -42,7 +42,8 @@ def oxigraph_server(tmp_path: Path) -> Iterator[str]:
 
 
 def test_remote_store_revisions_and_queries(oxigraph_server: str, tmp_path: Path) -> None:
-    store = RemoteStore(oxigraph_server + "/query", oxigraph_server + "/update")
+    store = RemoteStore(oxigraph_server + "/query", oxigraph_server + "/update",
+                        SnapshotDir(tmp_path / "snapshots"))
     assert store.head().number == 0
     store.commit({f"{EX}g1": f'<{EX}a> <{EX}p> "1" .\n'}, "one", "alice")
     store.commit({f"{EX}g2": f'<{EX}b> <{EX}p> "2" .\n'}, "two", "bob")
