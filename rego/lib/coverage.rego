@@ -88,9 +88,14 @@ frameworks := present | object.keys(data.crossgate.frameworks)
 #   other two). Declared frameworks with nothing applicable are listed with zeros. Each
 #   framework's applicable requirements are intersected with the (smaller) reached sets
 #   directly, rather than first intersecting those with every applicable requirement.
-counts := {f: c |
-	some f in listed
-	these := object.get(by_framework, f, set())
+counts := object.union(
+	{f: {"applicable": 0, "satisfied": 0, "partial": 0, "unsatisfied": 0, "upcoming": 0} | some f in frameworks - present},
+	present_counts,
+)
+
+present_counts := {f: c |
+	some f
+	these := by_framework[f]
 	n_applicable := count(these)
 	n_satisfied := count(these & reached_full)
 	n_partial := count((these & reached_partial) - reached_full)
@@ -102,7 +107,6 @@ counts := {f: c |
 		"upcoming": count(these & later),
 	}
 } if {
-	listed := frameworks
 	by_framework := members
 	reached_full := full
 	reached_partial := partial
