@@ -14,24 +14,6 @@ ID_BASE = "https://w3id.org/crossgate/id/"
 SHORT_ID = re.compile(r"^(?P<prefix>[a-z][a-z0-9-]*):(?P<local>\S(?:.*\S)?)$")
 _SAFE = "-._~()!$&'*+,;=@"
 
-# Prefixes of the shipped content (others are allowed; these are the documented ones).
-KNOWN_PREFIXES = {
-    "euaia": "EU AI Act, Regulation (EU) 2024/1689",
-    "us-co": "Colorado",
-    "us-nyc": "New York City Local Law 144 of 2021",
-    "us-il": "Illinois",
-    "us-tx": "Texas",
-    "us-ut": "Utah",
-    "us-ca": "California",
-    "ctrl": "crossgate control library",
-    "pol": "internal policy statements",
-    "ev": "evidence types",
-    "fw": "frameworks",
-    "gate": "gate profiles and their parts",
-    "map": "mappings",
-}
-
-
 class BadShortId(ValueError):
     pass
 

@@ -86,12 +86,6 @@ class Revision:
     author: str
     graphs: Mapping[str, str] = field(default_factory=dict)  # graph IRI -> content sha256
 
-    @property
-    def digest(self) -> str:
-        """A content hash of the whole revision (graph IRIs and their content hashes)."""
-        text = "\n".join(f"{g} {h}" for g, h in sorted(self.graphs.items()))
-        return hashlib.sha256(text.encode()).hexdigest()
-
 
 @dataclass(frozen=True)
 class RawResult:
@@ -178,10 +172,6 @@ class GraphStore(ABC):
     @abstractmethod
     def select(self, sparql: str) -> list[dict[str, str]]:
         """SELECT over the union of the content graphs; values are lexical forms."""
-
-    @abstractmethod
-    def query_raw(self, sparql: str, media_type: str) -> RawResult:
-        """Any query form, serialised in `media_type` (for the SPARQL endpoint)."""
 
     @abstractmethod
     def query_bounded(self, sparql: str, deadline: float, max_rows: int) -> RawResult:
@@ -417,14 +407,6 @@ class EmbeddedStore(GraphStore):
             out.append(row)
         return out
 
-    def query_raw(self, sparql: str, media_type: str) -> RawResult:
-        result = self._query(sparql)
-        if isinstance(result, ox.QueryTriples):
-            fmt = GRAPH_FORMATS.get(media_type, ox.RdfFormat.TURTLE)
-            return RawResult(result.serialize(format=fmt) or b"", fmt.media_type)
-        rfmt = RESULT_FORMATS.get(media_type, ox.QueryResultsFormat.JSON)
-        return RawResult(result.serialize(format=rfmt) or b"", rfmt.media_type)
-
     def query_bounded(self, sparql: str, deadline: float, max_rows: int) -> RawResult:
         # Count lazily first (evaluation stops at max_rows + 1), then evaluate again to serialise:
         # a query within the limits pays twice, one past them is stopped early.
@@ -442,13 +424,6 @@ class EmbeddedStore(GraphStore):
             return RawResult(bytes(sink.buffer), "application/n-triples")
         result.serialize(sink, format=ox.QueryResultsFormat.JSON)
         return RawResult(bytes(sink.buffer), "application/sparql-results+json")
-
-    def iter_select(self, sparql: str) -> Iterable[ox.QuerySolution]:
-        """Lazy solutions, for callers that enforce their own deadline between rows."""
-        solutions = self._query(sparql)
-        if not isinstance(solutions, ox.QuerySolutions):
-            raise StoreError("iter_select() needs a SELECT query")
-        return solutions
 
     def _update(self, sparql: str) -> None:
         if self.read_only:
@@ -508,9 +483,6 @@ class RemoteStore(GraphStore):
     def _bindings(raw: RawResult) -> list[dict[str, str]]:
         bindings = json.loads(raw.body)["results"]["bindings"]
         return [{k: v["value"] for k, v in b.items()} for b in bindings]
-
-    def query_raw(self, sparql: str, media_type: str) -> RawResult:
-        return self._post_query(sparql, media_type)
 
     def query_bounded(self, sparql: str, deadline: float, max_rows: int) -> RawResult:
         data = {"query": sparql, "default-graph-uri": self.content_graphs()}
