@@ -16,6 +16,10 @@ venv() {
   fi
   # Re-install only when the project metadata changed since the last install.
   local stamp=.venv/.crossgate-installed extras=$1
+  # The test install is a superset of the plain one: `run` after `test` installs nothing.
+  if [ -f "$stamp" ] && [ ! pyproject.toml -nt "$stamp" ] && [ -z "$extras" ]; then
+    return 0
+  fi
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ "$(cat "$stamp")" != "$extras" ]; then
     .venv/bin/python -m pip install -q --upgrade pip
     .venv/bin/python -m pip install -q -e ".$extras"
