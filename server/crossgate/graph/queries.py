@@ -1,7 +1,12 @@
 """Named SPARQL queries, kept in one place so each can be measured (bench/store_bench.py).
 
 Query shape matters more than the engine (measurements.md: OPTIONAL + !BOUND answered in 34 ms
-what FILTER NOT EXISTS took 159 s for), so the gap query uses the OPTIONAL form.
+what FILTER NOT EXISTS took 159 s for), so the gap query uses MINUS, never FILTER NOT EXISTS
+(bench/results/store.md: 343 ms for MINUS, 505 ms for OPTIONAL, minutes for NOT EXISTS at 100x).
+
+Every query is DISTINCT: over a union default graph pyoxigraph 0.5.13 returns a triple once per
+graph that holds it (Oxigraph issue 1919, fixed after 0.5.13), so a triple an import repeats
+would otherwise come back twice.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 """
 
 FRAMEWORKS = PREFIXES + """
-SELECT ?fw ?id ?title ?jurisdiction ?publisher WHERE {
+SELECT DISTINCT ?fw ?id ?title ?jurisdiction ?publisher WHERE {
   ?fw a cg:Framework ; cg:shortId ?id .
   OPTIONAL { ?fw dcterms:title ?title }
   OPTIONAL { ?fw cg:jurisdiction ?jurisdiction }
@@ -24,7 +29,7 @@ SELECT ?fw ?id ?title ?jurisdiction ?publisher WHERE {
 }"""
 
 REQUIREMENTS = PREFIXES + """
-SELECT ?r ?id ?kind ?title ?summary ?citation ?fwid ?parent ?status ?from ?to ?replacedBy WHERE {
+SELECT DISTINCT ?r ?id ?kind ?title ?summary ?citation ?fwid ?parent ?status ?from ?to ?replacedBy WHERE {
   VALUES ?kind { cg:Obligation cg:Control cg:PolicyStatement }
   ?r a ?kind ; cg:shortId ?id .
   OPTIONAL { ?r dcterms:title ?title }
@@ -39,21 +44,21 @@ SELECT ?r ?id ?kind ?title ?summary ?citation ?fwid ?parent ?status ?from ?to ?r
 }"""
 
 APPLICABILITY = PREFIXES + """
-SELECT ?r ?p ?v WHERE {
+SELECT DISTINCT ?r ?p ?v WHERE {
   VALUES ?p { cg:appliesToJurisdiction cg:appliesToRole cg:appliesToRiskClass
               cg:appliesToUseCase cg:appliesToTier cg:requiresPersonalData cg:requiresUserFacing }
   ?r ?p ?v .
 }"""
 
 EVIDENCE_TYPES = PREFIXES + """
-SELECT ?e ?id ?title ?summary WHERE {
+SELECT DISTINCT ?e ?id ?title ?summary WHERE {
   ?e a cg:EvidenceType ; cg:shortId ?id .
   OPTIONAL { ?e dcterms:title ?title }
   OPTIONAL { ?e dcterms:description ?summary }
 }"""
 
 MAPPINGS = PREFIXES + """
-SELECT ?m ?source ?target ?relation ?strength ?rationale ?rationaleType ?author ?created
+SELECT DISTINCT ?m ?source ?target ?relation ?strength ?rationale ?rationaleType ?author ?created
        ?sourceDoc ?importId ?sheet ?row ?fileSha WHERE {
   ?m a cg:Mapping ; cg:source ?source ; cg:target ?target ; cg:relation ?rel .
   ?rel skos:notation ?relation .
@@ -70,13 +75,13 @@ SELECT ?m ?source ?target ?relation ?strength ?rationale ?rationaleType ?author 
 }"""
 
 GATE_PROFILES = PREFIXES + """
-SELECT ?p ?id ?name ?nearMiss WHERE {
+SELECT DISTINCT ?p ?id ?name ?nearMiss WHERE {
   ?p a cg:GateProfile ; cg:shortId ?id ; cg:gateName ?name .
   OPTIONAL { ?p cg:nearMissRatio ?nearMiss }
 }"""
 
 GATE_ITEMS = PREFIXES + """
-SELECT ?p ?evid ?minTier ?condition ?maxAge ?ctrlid ?title ?remediation WHERE {
+SELECT DISTINCT ?p ?evid ?minTier ?condition ?maxAge ?ctrlid ?title ?remediation WHERE {
   ?p cg:hasItem ?i . ?i cg:evidenceType ?e ; cg:minTier ?minTier . ?e cg:shortId ?evid .
   OPTIONAL { ?i cg:condition ?condition }
   OPTIONAL { ?i cg:maxAgeDays ?maxAge }
@@ -86,29 +91,29 @@ SELECT ?p ?evid ?minTier ?condition ?maxAge ?ctrlid ?title ?remediation WHERE {
 }"""
 
 GATE_APPROVALS = PREFIXES + """
-SELECT ?p ?role ?scope ?minTier WHERE {
+SELECT DISTINCT ?p ?role ?scope ?minTier WHERE {
   ?p cg:hasApproval ?a . ?a cg:approverRole ?role ; cg:minTier ?minTier .
   OPTIONAL { ?a cg:approvalScope ?scope }
 }"""
 
 GATE_THRESHOLDS = PREFIXES + """
-SELECT ?p ?evid ?metric ?max WHERE {
+SELECT DISTINCT ?p ?evid ?metric ?max WHERE {
   ?p cg:hasThreshold ?t . ?t cg:evidenceType ?e ; cg:metric ?metric ; cg:maxValue ?max .
   ?e cg:shortId ?evid .
 }"""
 
 GATE_BLOCKING = PREFIXES + """
-SELECT ?p ?severity ?status WHERE {
+SELECT DISTINCT ?p ?severity ?status WHERE {
   ?p cg:hasBlockingFinding ?b . ?b cg:severity ?severity .
   OPTIONAL { ?b cg:findingStatus ?status }
 }"""
 
 GATE_STRATEGIES = PREFIXES + """
-SELECT ?p ?tier ?strategy WHERE { ?p cg:hasStrategy ?s . ?s cg:tier ?tier ; cg:strategy ?strategy }
+SELECT DISTINCT ?p ?tier ?strategy WHERE { ?p cg:hasStrategy ?s . ?s cg:tier ?tier ; cg:strategy ?strategy }
 """
 
 GATE_RULES = PREFIXES + """
-SELECT ?p ?rule ?id ?title ?jurisdiction ?evid ?maxAge ?reqid ?remediation WHERE {
+SELECT DISTINCT ?p ?rule ?id ?title ?jurisdiction ?evid ?maxAge ?reqid ?remediation WHERE {
   ?p cg:hasJurisdictionRule ?rule . ?rule cg:shortId ?id ; cg:triggerJurisdiction ?jurisdiction ;
      cg:evidenceType ?e . ?e cg:shortId ?evid .
   OPTIONAL { ?rule dcterms:title ?title }
@@ -118,7 +123,7 @@ SELECT ?p ?rule ?id ?title ?jurisdiction ?evid ?maxAge ?reqid ?remediation WHERE
 }"""
 
 GATE_RULE_TRIGGERS = PREFIXES + """
-SELECT ?rule ?p ?v WHERE {
+SELECT DISTINCT ?rule ?p ?v WHERE {
   VALUES ?p { cg:triggerUseCase cg:triggerRole cg:triggerRiskClass }
   ?x cg:hasJurisdictionRule ?rule . ?rule ?p ?v .
 }"""
@@ -126,9 +131,8 @@ SELECT ?rule ?p ?v WHERE {
 # The analyst's question as one query: obligations with no mapping at all from a control.
 # (Coverage through longer paths is computed by graph/coverage.py; this is the fast first look.)
 UNMAPPED_OBLIGATIONS = PREFIXES + """
-SELECT ?id ?title WHERE {
+SELECT DISTINCT ?id ?title WHERE {
   ?o a cg:Obligation ; cg:shortId ?id .
   OPTIONAL { ?o dcterms:title ?title }
-  OPTIONAL { ?m cg:target ?o ; cg:source ?c . ?c a cg:Control }
-  FILTER(!BOUND(?m))
+  MINUS { ?m cg:target ?o ; cg:source ?c . ?c a cg:Control }
 } ORDER BY ?id"""

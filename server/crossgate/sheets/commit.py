@@ -85,12 +85,12 @@ class ImportRecord:
 # The graph's current state, as the planner wants it
 
 _P = f"PREFIX cg: <{V.CG}>\nPREFIX dcterms: <http://purl.org/dc/terms/>\n"
-_FRAMEWORKS = _P + """SELECT ?id ?title ?summary ?jurisdiction ?publisher WHERE {
+_FRAMEWORKS = _P + """SELECT DISTINCT ?id ?title ?summary ?jurisdiction ?publisher WHERE {
   ?f a cg:Framework ; cg:shortId ?id .
   OPTIONAL { ?f dcterms:title ?title } OPTIONAL { ?f dcterms:description ?summary }
   OPTIONAL { ?f cg:jurisdiction ?jurisdiction } OPTIONAL { ?f dcterms:publisher ?publisher }
 }"""
-_REQUIREMENTS = _P + """SELECT ?id ?kind ?title ?summary ?citation ?fw ?parent ?status ?from ?to
+_REQUIREMENTS = _P + """SELECT DISTINCT ?id ?kind ?title ?summary ?citation ?fw ?parent ?status ?from ?to
        ?replacedBy WHERE {
   VALUES ?kind { cg:Obligation cg:Control cg:PolicyStatement cg:EvidenceType }
   ?r a ?kind ; cg:shortId ?id .
@@ -100,22 +100,22 @@ _REQUIREMENTS = _P + """SELECT ?id ?kind ?title ?summary ?citation ?fw ?parent ?
   OPTIONAL { ?r cg:appliesFrom ?from } OPTIONAL { ?r cg:appliesTo ?to }
   OPTIONAL { ?r dcterms:isReplacedBy ?replacedBy }
 }"""
-_APPLICABILITY = _P + """SELECT ?id ?p ?v WHERE {
+_APPLICABILITY = _P + """SELECT DISTINCT ?id ?p ?v WHERE {
   VALUES ?p { cg:appliesToJurisdiction cg:appliesToRole cg:appliesToRiskClass
               cg:appliesToUseCase cg:appliesToTier }
   ?r ?p ?v ; cg:shortId ?id .
 }"""
-_MAPPINGS = _P + """SELECT ?m ?source ?target ?relation ?strength ?rationale ?rationaleType
+_MAPPINGS = _P + """SELECT DISTINCT ?m ?source ?target ?relation ?strength ?rationale ?rationaleType
 WHERE {
   ?m a cg:Mapping ; cg:source ?source ; cg:target ?target ; cg:relation ?relation .
   OPTIONAL { ?m cg:strength ?strength } OPTIONAL { ?m cg:rationale ?rationale }
   OPTIONAL { ?m cg:rationaleType ?rationaleType }
 }"""
-_PROFILES = _P + """SELECT ?id ?name ?nearMiss WHERE {
+_PROFILES = _P + """SELECT DISTINCT ?id ?name ?nearMiss WHERE {
   ?p a cg:GateProfile ; cg:shortId ?id ; cg:gateName ?name .
   OPTIONAL { ?p cg:nearMissRatio ?nearMiss }
 }"""
-_GATE_PARTS = _P + """SELECT ?name ?link ?part ?ev ?minTier ?condition ?maxAge ?control ?title
+_GATE_PARTS = _P + """SELECT DISTINCT ?name ?link ?part ?ev ?minTier ?condition ?maxAge ?control ?title
        ?remediation ?role ?scope ?metric ?max ?severity ?status ?tier ?strategy WHERE {
   VALUES ?link { cg:hasItem cg:hasApproval cg:hasThreshold cg:hasBlockingFinding
                  cg:hasStrategy }
