@@ -194,21 +194,8 @@ class LedgerRecord:
 
     def row(self) -> StoredRow:
         """The storage form: input and output as their canonical JSON text."""
-        return StoredRow(
-            self.seq,
-            self.recorded_at,
-            self.kind,
-            self.decision_id,
-            self.system_id,
-            self.gate,
-            self.outcome,
-            self.policy_revision,
-            self.data_revision,
-            canonical_json(self.input),
-            canonical_json(self.output),
-            self.prev_hash,
-            self.hash,
-        )
+        return StoredRow(**{**self.to_dict(), "input": canonical_json(self.input),
+                            "output": canonical_json(self.output)})
 
 
 class StoredRow(NamedTuple):
@@ -237,21 +224,8 @@ class StoredRow(NamedTuple):
             parsed_output = json.loads(self.output)
         except (TypeError, ValueError) as exc:
             raise LedgerError(f"record {self.seq} holds unreadable JSON: {exc}") from exc
-        return LedgerRecord(
-            seq=self.seq,
-            recorded_at=self.recorded_at,
-            kind=self.kind,
-            decision_id=self.decision_id,
-            system_id=self.system_id,
-            gate=self.gate,
-            outcome=self.outcome,
-            policy_revision=self.policy_revision,
-            data_revision=self.data_revision,
-            input=parsed_input,
-            output=parsed_output,
-            prev_hash=self.prev_hash,
-            hash=self.hash,
-        )
+        return LedgerRecord(**{**self._asdict(), "input": parsed_input,
+                               "output": parsed_output})
 
 
 COLUMNS: tuple[str, ...] = StoredRow._fields
