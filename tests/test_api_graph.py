@@ -18,7 +18,7 @@ def test_tokens_and_roles(server: LiveServer) -> None:
         assert bad.status_code == 401
     with server.client("ci") as c:
         refused = c.get("/v1/frameworks")
-        assert refused.status_code == 403 and "analyst" in refused.json()["detail"]
+        assert refused.status_code == 403 and "analyst" in refused.json()["message"]
     for role in ("analyst", "admin", "auditor", "legal"):
         with server.client(role) as c:
             assert c.get("/v1/frameworks").status_code == 200, role

@@ -107,7 +107,7 @@ def test_roles(server: LiveServer, tmp_path: Path) -> None:
     for role in ("analyst", "auditor", "ci"):
         response = upload(server, path, role, dry_run="true")
         assert response.status_code == 403, (role, response.text)
-        assert "legal" in response.json()["detail"]
+        assert "legal" in response.json()["message"]
     assert httpx.post(server.url + "/v1/imports", files={"file": ("x.xlsx", b"x")}
                       ).status_code == 401
     assert server.client("analyst").get("/v1/imports").status_code == 403
@@ -143,9 +143,12 @@ def test_errors_are_located_and_nothing_is_written(server: LiveServer, tmp_path:
         assert response.status_code == 422, response.text
         plan = response.json()
         assert not plan["ok"] and not plan["committed"]
+        assert plan["code"] == "invalid_input" and plan["message"]
         errors = plan["errors"]
         for error in errors:
-            assert set(error) == {"sheet", "row", "column", "value", "message"}
+            assert set(error) == {"path", "sheet", "row", "column", "value", "message"}
+            if error["row"] is not None and error["column"] is not None:
+                assert error["path"] == f"{error['sheet']}!{error['column']}{error['row']}"
         where = {(e["sheet"], e["row"], e["column"]): e for e in errors}
         assert where[("mappings", 2, "C")]["value"] == "subsett"
         assert "unknown relation" in where[("mappings", 2, "C")]["message"]
@@ -170,7 +173,7 @@ def test_oversize_upload_is_refused(server: LiveServer) -> None:
         # declared: the multipart body is larger than the limit plus framing, refused unread
         response = client.post("/v1/imports", files={"file": ("big.csv", b"a" * (limit + 2**17))})
         assert response.status_code == 413, response.text
-        assert "limit" in response.json()["detail"]
+        assert "limit" in response.json()["message"]
         # streamed without a length: refused once the file part passes the limit
 
         def body() -> Iterator[bytes]:
@@ -201,7 +204,7 @@ def test_unknown_import(server: LiveServer) -> None:
     assert server.client("auditor").get("/v1/imports/..%2F..%2Ftokens").status_code == 404
     response = server.client("legal").post("/v1/imports/20200101T000000Z-000000000000/revert")
     assert response.status_code == 404
-    assert "no import" in response.json()["detail"]
+    assert "no import" in response.json()["message"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -262,7 +265,7 @@ def test_commit_reimport_and_revert(fresh_server: LiveServer, tmp_path: Path) ->
     assert server.client("auditor").get(f"/v1/imports/{import_id}").json()["reverted_in"] \
         == base + 2
     twice = server.client("legal").post(f"/v1/imports/{import_id}/revert")
-    assert twice.status_code == 409 and "already reverted" in twice.json()["detail"]
+    assert twice.status_code == 409 and "already reverted" in twice.json()["message"]
 
 
 # ---------------------------------------------------------------------------------------------

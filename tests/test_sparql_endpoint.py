@@ -49,13 +49,13 @@ def test_protocol_forms_and_refusals(server: LiveServer) -> None:
                           headers={"Accept": "application/n-triples"})
         assert construct.status_code == 200 and construct.text.count("\n") == 5
         update = c.post("/sparql", data={"update": "DROP ALL"})
-        assert update.status_code == 400 and "query-only" in update.json()["detail"]
+        assert update.status_code == 400 and "query-only" in update.json()["message"]
         sneaky = c.get("/sparql", params={"query": "DELETE WHERE { ?s ?p ?o }"})
         assert sneaky.status_code == 400
         broken = c.get("/sparql", params={"query": "SELEKT nothing"})
-        assert broken.status_code == 400 and "SPARQL" in broken.json()["detail"]
+        assert broken.status_code == 400 and "SPARQL" in broken.json()["message"]
         too_many = c.get("/sparql", params={"query": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"})
-        assert too_many.status_code == 413 and "LIMIT" in too_many.json()["detail"]
+        assert too_many.status_code == 413 and "LIMIT" in too_many.json()["message"]
         assert c.get("/sparql").status_code == 400
     with server.client("ci") as c:
         assert c.get("/sparql", params={"query": COUNT_OBLIGATIONS}).status_code == 403

@@ -5,36 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crossgate import __version__, web
+from crossgate.api.errors import http_error, validation_error
 from crossgate.api.metrics import Metrics
 from crossgate.api.routes import audit, coverage, exports, gate, graph, health, imports, metrics, opa, sparql
 from crossgate.config import Settings
 from crossgate.runtime import Runtime
 from crossgate.tokens import TokenStore
-
-
-def json_path(loc: tuple[object, ...]) -> str:
-    """A pydantic error location as a JSON path: ("body", "system", "roles", 0) -> $.system.roles[0]."""
-    parts = list(loc)
-    if parts and parts[0] in ("body", "query", "path", "header"):
-        parts = parts[1:]
-    out = "$"
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
-
-
-async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    errors = [
-        {"path": json_path(tuple(err["loc"])), "message": err["msg"], "type": err["type"]}
-        for err in exc.errors()
-    ]
-    return JSONResponse({"detail": "invalid input", "errors": errors}, status_code=422)
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
@@ -52,6 +33,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app = FastAPI(title="crossgate", version=__version__, lifespan=lifespan,
                   description="Compliance crosswalk server with Rego deployment gates.")
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
     for module in (health, graph, coverage, sparql, gate, opa, metrics, audit, imports, exports,
                    web):
         app.include_router(module.router)

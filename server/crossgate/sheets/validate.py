@@ -40,8 +40,9 @@ class Issue:
     severity: str = ERROR
 
     def to_dict(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column,
-                "value": self.value, "message": self.message}
+        # `path` is the error shape's locator (DESIGN.md "Errors"): sheet!cell where there is one.
+        return {"path": self.location(), "sheet": self.sheet, "row": self.row,
+                "column": self.column, "value": self.value, "message": self.message}
 
     def location(self) -> str:
         where = self.sheet or "file"

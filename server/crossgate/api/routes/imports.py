@@ -19,6 +19,7 @@ from python_multipart.multipart import FormParserError, MultipartParser, parse_o
 from starlette.concurrency import run_in_threadpool
 
 from crossgate.api.deps import AUDIT, IMPORT, READ_GRAPH, RuntimeDep, require
+from crossgate.api.errors import error_response
 from crossgate.runtime import Runtime
 from crossgate.sheets.commit import (
     ImportRefused,
@@ -158,7 +159,7 @@ def _body(plan: ImportPlan, **extra: Any) -> dict[str, Any]:
 
 
 def _refused(exc: ImportRefused) -> JSONResponse:
-    return JSONResponse({"detail": exc.message, "details": exc.details}, status_code=exc.status)
+    return error_response(exc.status, exc.message, extra={"details": exc.details})
 
 
 def _plan_and_commit(runtime: Runtime, data: bytes, filename: str, mode: str, dry_run: bool,
@@ -168,10 +169,11 @@ def _plan_and_commit(runtime: Runtime, data: bytes, filename: str, mode: str, dr
         plan, base = plan_against_store(runtime.store, data, filename, mode=mode, who=who,
                                         limits=Limits.from_settings(settings))
     except LimitExceeded as exc:
-        return JSONResponse({"detail": exc.message}, status_code=exc.status)
+        return error_response(exc.status, exc.message)
     if not plan.ok:
-        return JSONResponse(_body(plan, dry_run=dry_run, committed=False, base_revision=base,
-                                  revision=base), status_code=422)
+        report = _body(plan, dry_run=dry_run, committed=False, base_revision=base, revision=base)
+        return JSONResponse({**report, "code": "invalid_input", "message": plan.summary_text()},
+                            status_code=422)
     if dry_run or plan.empty:
         return JSONResponse(_body(plan, dry_run=dry_run, committed=False, base_revision=base,
                                   revision=base))
@@ -199,8 +201,7 @@ async def upload_import(
     try:
         filename, data = await read_upload(request, runtime.settings.max_upload_bytes)
     except LimitExceeded as exc:
-        return JSONResponse({"detail": exc.message}, status_code=exc.status,
-                            headers={"Connection": "close"})
+        return error_response(exc.status, exc.message, headers={"Connection": "close"})
     return await run_in_threadpool(_plan_and_commit, runtime, data, filename, mode, dry_run,
                                    token.name)
 
