@@ -37,6 +37,7 @@ from crossgate.policy.engines import (
     load_policies,
     make_engine,
 )
+from tests.candidates import what_if
 
 ROOT = Path(__file__).resolve().parents[1]
 CANDIDATES = ROOT / "tests" / "fixtures" / "candidates"
@@ -53,7 +54,7 @@ DECISION = decision_path("deployment")
 
 
 def candidate_input(name: str) -> dict[str, Any]:
-    return normalise(json.loads((CANDIDATES / f"{name}.json").read_text()))
+    return normalise(what_if(name))
 
 
 @pytest.fixture(scope="module")
@@ -507,7 +508,7 @@ def test_remote_opa_connection_refused_denies() -> None:
 # --- the normalised input every engine sees ---------------------------------------------------
 
 def raw_candidate(name: str = "high_pass") -> dict[str, Any]:
-    return json.loads((CANDIDATES / f"{name}.json").read_text())
+    return what_if(name)
 
 
 def test_normalise_adds_instants_and_renders_utc() -> None:
@@ -542,13 +543,23 @@ def test_normalise_lowercases_identities_and_codes() -> None:
     assert inp["system"]["regulatory_notifications_required"] is False
 
 
-def test_as_of_argument_beats_the_candidate_which_beats_today() -> None:
-    from datetime import UTC, date, datetime
+def test_the_decision_time_is_the_clock_unless_a_what_if_date_is_given() -> None:
+    from datetime import UTC, datetime
+
+    from crossgate.gate.input import GateInput, decision_time
 
     raw = raw_candidate("low_pass")
-    assert normalise(raw, date(2027, 1, 1))["as_of"] == "2027-01-01"
-    assert normalise(raw)["as_of"] == "2026-11-15"
+    clock = datetime(2027, 1, 1, 13, 45, 7, 250000, tzinfo=UTC)
+    # A what-if date means 00:00 UTC of that day, whatever the clock says.
+    assert decision_time(GateInput.model_validate(raw), clock) == (
+        datetime(2026, 11, 15, tzinfo=UTC), True)
+    assert normalise(raw, clock)["as_of_ns"] == 1794700800000000000
     del raw["as_of"]
+    # Without it, the clock's instant (not its midnight) is the decision time.
+    assert decision_time(GateInput.model_validate(raw), clock) == (clock, False)
+    inp = normalise(raw, clock)
+    assert inp["as_of"] == "2027-01-01"
+    assert inp["as_of_ns"] == 1798811107250000000
     assert normalise(raw)["as_of"] == datetime.now(UTC).date().isoformat()
 
 
@@ -560,6 +571,24 @@ def test_as_of_argument_beats_the_candidate_which_beats_today() -> None:
     (lambda c: c["evidence"][0].update(collected_at="2026-11-01T09:00:00"), ("evidence", 0, "collected_at")),
     (lambda c: c["evidence"][0].update(metrics={"x": True}), ("evidence", 0, "metrics", "x")),
     (lambda c: c.update(as_of="2026-11-15T00:00:00Z"), ("as_of",)),
+    (lambda c: c.update(as_of=1794700800), ("as_of",)),
+    (lambda c: c.update(as_of="9999-12-31"), ("as_of",)),
+    (lambda c: c["system"].update(personal_data="true"), ("system", "personal_data")),
+    (lambda c: c["system"].update(user_facing=1), ("system", "user_facing")),
+    (lambda c: c["system"].update(risk_tier=2), ("system", "risk_tier")),
+    (lambda c: c["system"].update(id=42), ("system", "id")),
+    (lambda c: c["release"].update(version=1.4), ("release", "version")),
+    (lambda c: c["evidence"][0].update(collected_at=1793523600), ("evidence", 0, "collected_at")),
+    (lambda c: c["approvals"][0].update(approved_at=1793523600.5), ("approvals", 0, "approved_at")),
+    (lambda c: c["evidence"][0].update(metrics={"x": "0.03"}), ("evidence", 0, "metrics", "x")),
+    (lambda c: c["evidence"][0].update(collected_at="9999-12-31T23:59:59-05:00"),
+     ("evidence", 0, "collected_at")),
+    (lambda c: c["evidence"][0].update(collected_at="0001-01-01T00:00:00+05:00"),
+     ("evidence", 0, "collected_at")),
+    (lambda c: c["evidence"][0].update(collected_at="2262-01-01T00:00:00Z"),
+     ("evidence", 0, "collected_at")),
+    (lambda c: c["evidence"][0].update(collected_at="1678-01-01T00:00:00+00:01"),
+     ("evidence", 0, "collected_at")),
 ])
 def test_bad_input_is_rejected_with_its_path(change: Any, where: tuple[Any, ...]) -> None:
     from pydantic import ValidationError

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ import pytest
 from crossgate.gate.input import normalise
 from crossgate.policy.compile import NO_FRAMEWORK, build_index, canonical_json
 from crossgate.policy.engines import RegorusEngine, evaluate_decision, load_policies
+from tests.candidates import names, shifted, what_if
 
 ROOT = Path(__file__).resolve().parents[1]
 CANDIDATES = ROOT / "tests" / "fixtures" / "candidates"
@@ -53,7 +55,11 @@ VARIANTS: dict[str, tuple[str, str, dict[str, Any], dict[str, Any]]] = {
 
 def variant_input(name: str) -> dict[str, Any]:
     candidate, as_of, system_patch, evidence_patch = VARIANTS[name]
-    body = json.loads((CANDIDATES / f"{candidate}.json").read_text())
+    body = what_if(candidate)
+    if as_of < body["as_of"]:
+        # An earlier what-if date moves the evidence with it: evidence dated after the
+        # decision time is future_dated now, and these variants are about applicability.
+        body = shifted(body, date.fromisoformat(as_of))
     body["as_of"] = as_of
     body["system"].update(system_patch)
     for piece in body.get("evidence", []):
@@ -62,8 +68,7 @@ def variant_input(name: str) -> dict[str, Any]:
 
 
 def candidate_inputs() -> dict[str, dict[str, Any]]:
-    return {p.stem: normalise(json.loads(p.read_text()))
-            for p in sorted(CANDIDATES.glob("*.json")) if p.stem != "expected"}
+    return {name: normalise(what_if(name)) for name in names()}
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ import data.crossgate.gate.lib.context.tier
 import data.crossgate.gate.lib.coverage.counts as coverage_counts
 import data.crossgate.gate.lib.coverage.satisfied
 import data.crossgate.gate.lib.coverage.keyed_warnings as coverage_warnings
+import data.crossgate.gate.lib.dates.violations as date_violations
 import data.crossgate.gate.lib.evidence.unevidenced
 import data.crossgate.gate.lib.evidence.violations as evidence_violations
 import data.crossgate.gate.lib.evidence.warnings as evidence_warnings
@@ -28,7 +29,7 @@ import data.crossgate.gate.lib.findings.violations as finding_violations
 
 # METADATA
 # title: Everything the checks found, before exceptions
-raw_violations := ((evidence_violations | finding_violations) | approval_violations) | exception_violations
+raw_violations := (((evidence_violations | finding_violations) | approval_violations) | exception_violations) | date_violations
 
 # METADATA
 # title: A violation a valid exception waives

@@ -286,10 +286,14 @@ test_an_exception_cannot_waive_an_approval if {
 	testing.only_violation(d, "missing_approval", "product_lead")
 }
 
-test_an_exception_can_waive_a_blocking_finding if {
-	inp := testing.with_findings(testing.candidate("LOW"), [{"id": "SEC-12", "severity": "critical", "status": "open"}])
-	waiver := testing.exception("SEC-12", "cro@example.com", testing.as_of_ns + testing.day_ns)
-	testing.decision(testing.with_exceptions(inp, [waiver])).allow
+test_an_exception_waives_a_blocking_finding_only_where_the_profile_allows_and_compliance_signs if {
+	inp := testing.with_findings(testing.candidate("CRITICAL"), [{"id": "SEC-12", "severity": "critical", "status": "open"}])
+	by_cro := testing.with_exceptions(inp, [testing.exception("SEC-12", "cro@example.com", testing.as_of_ns + testing.day_ns)])
+	by_compliance := testing.with_exceptions(inp, [testing.exception("SEC-12", "m.okafor@example.com", testing.as_of_ns + testing.day_ns)])
+	testing.has_violation(testing.decision(by_compliance), "invalid_exception", "SEC-12")
+	testing.has_violation(testing.decision(by_compliance), "open_finding", "SEC-12")
+	not testing.decision(by_cro).allow with data.crossgate.profiles.deployment.allow_blocking_waivers as true
+	testing.decision(by_compliance).allow with data.crossgate.profiles.deployment.allow_blocking_waivers as true
 }
 
 # --- jurisdiction rules -----------------------------------------------------------------------

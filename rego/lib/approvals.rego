@@ -2,10 +2,12 @@
 # title: Approvals and separation of duties
 # description: >-
 #   Each approval rule of the profile whose min_tier is at or below the system's tier needs
-#   an approval with that role. Nobody may approve a release they deploy themselves
-#   (compared case-insensitively).
+#   an approval with that role; an approval dated after the decision time does not count
+#   (lib.dates reports it). Nobody may approve a release they deploy themselves, and one
+#   person may fill one approval role of a decision (both compared case-insensitively).
 package crossgate.gate.lib.approvals
 
+import data.crossgate.gate.lib.context.after_horizon
 import data.crossgate.gate.lib.context.approvals as input_approvals
 import data.crossgate.gate.lib.context.deployer
 import data.crossgate.gate.lib.context.gate
@@ -22,7 +24,11 @@ required := [rule |
 
 # METADATA
 # title: Roles that approved the release
-given_roles := {lower(a.role) | some a in input_approvals; is_string(a.role)}
+given_roles := {lower(a.role) |
+	some a in input_approvals
+	is_string(a.role)
+	not after_horizon(object.get(a, "approved_at_ns", null))
+}
 
 # METADATA
 # title: A required approval nobody gave
@@ -61,6 +67,37 @@ violations contains v if {
 		"item": a.role,
 		"message": concat("", ["The ", a.role, " approval was given by ", a.approver, ", who also deploys the release."]),
 		"remediation": concat("", ["Have someone other than the deployer give the ", a.role, " approval."]),
+		"requirements": context_requirements,
+	}
+}
+
+# METADATA
+# title: Approval roles each approver fills (lower-cased)
+roles_by_approver := {person: roles |
+	some a in input_approvals
+	is_string(a.approver)
+	person := lower(a.approver)
+	roles := {lower(b.role) | some b in input_approvals; is_string(b.approver); lower(b.approver) == person; is_string(b.role)}
+}
+
+# METADATA
+# title: One person filling two approval roles
+# custom:
+#   code: separation_of_duties
+violations contains v if {
+	some a in input_approvals
+	is_string(a.approver)
+	is_string(a.role)
+	others := roles_by_approver[lower(a.approver)] - {lower(a.role)}
+	count(others) > 0
+	v := {
+		"code": "separation_of_duties",
+		"item": a.role,
+		"message": concat("", [
+			"The ", a.role, " approval was given by ", a.approver, ", who also gives the ",
+			concat(", ", sort(others)), " approval; one person may fill one approval role.",
+		]),
+		"remediation": concat("", ["Have a different person give the ", a.role, " approval."]),
 		"requirements": context_requirements,
 	}
 }

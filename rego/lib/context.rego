@@ -34,16 +34,47 @@ tier := object.get(system, "risk_tier", null)
 as_of := input.as_of
 
 # METADATA
-# title: Evaluation instant in nanoseconds since the epoch (00:00 UTC of as_of)
+# title: Decision instant in nanoseconds since the epoch
+# description: >-
+#   The server's clock when the decision was asked for, or 00:00 UTC of a what-if as_of
+#   (crossgate.gate.input.decision_time).
 as_of_ns := input.as_of_ns
+
+# METADATA
+# title: Allowed clock skew, in nanoseconds
+# description: >-
+#   The profile's clock_skew_s (graph: cg:clockSkewSeconds). 300 s is a documented fallback
+#   for a profile that does not say.
+skew_ns := object.get(profile, "clock_skew_s", 300) * 1000000000
+
+# METADATA
+# title: The latest instant a timestamp of the input may name
+horizon_ns := as_of_ns + skew_ns
+
+# METADATA
+# title: An instant later than the decision time plus the clock skew
+after_horizon(ns) if {
+	is_number(ns)
+	ns > horizon_ns
+}
 
 # METADATA
 # title: The release's deployer, lower-cased for comparisons
 deployer := lower(release.deployer) if is_string(release.deployer)
 
 # METADATA
+# title: Every piece of evidence of the input
+all_evidence := object.get(input, "evidence", [])
+
+# METADATA
 # title: Pieces of evidence, findings, approvals and exceptions of the input
-evidence := object.get(input, "evidence", [])
+# description: >-
+#   Evidence collected after the horizon is left out of every check (it can be neither fresh
+#   nor satisfying); lib.dates reports it as future_dated.
+evidence := [e |
+	some e in all_evidence
+	not after_horizon(object.get(e, "collected_at_ns", null))
+]
 
 findings := object.get(input, "findings", [])
 

@@ -246,7 +246,9 @@ def _decide_remote(body: object, server: str, token: str | None, dry_run: bool) 
 def _decide_local(body: object, data_dir: Path | None, dry_run: bool) -> dict:
     from pydantic import ValidationError
 
-    from crossgate.gate.decide import decide
+    import getpass
+
+    from crossgate.gate.decide import WhatIfNotRecordable, decide
     from crossgate.gate.input import GateInput
 
     try:
@@ -256,10 +258,16 @@ def _decide_local(body: object, data_dir: Path | None, dry_run: bool) -> dict:
             path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"])
             typer.echo(f"invalid input at {path}: {e['msg']}", err=True)
         raise typer.Exit(2) from exc
+    if candidate.as_of is not None and not dry_run:
+        error = WhatIfNotRecordable()
+        typer.echo(f"invalid input at {error.path}: {error}", err=True)
+        raise typer.Exit(2)
     runtime = open_runtime(load_settings(data_dir))
     try:
+        # No token locally: the record names the operating-system user who ran the command.
         return decide(candidate, runtime.policies, runtime.policy(),
-                      None if dry_run else runtime.ledger)
+                      None if dry_run else runtime.ledger,
+                      requested_by={"name": getpass.getuser(), "role": "local"})
     finally:
         runtime.close()
 

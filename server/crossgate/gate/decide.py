@@ -9,16 +9,28 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import date
+from datetime import datetime
 from typing import Any
 
-from crossgate.gate.input import GateInput, normalise
+from crossgate.gate.input import GateInput, decision_time, normalise
 from crossgate.ledger import Ledger, LedgerEntry
 from crossgate.policy.engines import engine_error_decision, evaluate_decision
 from crossgate.policy.snapshot import PolicyRuntime, PolicySnapshot
 
-# Fields that identify one evaluation rather than its outcome: left out when replays compare.
-VOLATILE = ("decision_id", "recorded", "revision", "elapsed_ms")
+# Fields that identify one evaluation (and who asked for it) rather than its outcome: left out
+# when replays compare.
+VOLATILE = ("decision_id", "recorded", "revision", "elapsed_ms", "requested_by", "what_if")
+
+
+class WhatIfNotRecordable(ValueError):
+    """A candidate carrying a what-if `as_of` was sent to be recorded (DESIGN.md, "Time is the
+    server's"): only the server's clock decides a recorded release."""
+
+    path = "$.as_of"
+
+    def __init__(self) -> None:
+        super().__init__("as_of is a what-if date and is accepted only on a dry run "
+                         "(dry_run=true); a recorded decision is made at the server's clock")
 
 
 def evaluate(policies: PolicyRuntime, snapshot: PolicySnapshot, gate: str,
@@ -35,16 +47,26 @@ def decide(
     policies: PolicyRuntime,
     snapshot: PolicySnapshot,
     ledger: Ledger | None,
-    as_of: date | None = None,
+    requested_by: dict[str, str] | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Decide and (unless ledger is None: a dry run) record. Returns the contract's output."""
+    """Decide and (unless ledger is None: a dry run) record. Returns the contract's output.
+
+    `requested_by` ({"name", "role"} of the token that asked) goes into the output and so into
+    the ledger record. Raises WhatIfNotRecordable for a what-if candidate that is to be recorded.
+    """
     started = time.perf_counter()
-    normalised = normalise(candidate, as_of)
+    at, what_if = decision_time(candidate, now)
+    if what_if and ledger is not None:
+        raise WhatIfNotRecordable()
+    normalised = normalise(candidate, at)
     result = evaluate(policies, snapshot, candidate.gate, normalised)
     output: dict[str, Any] = {
         "decision_id": str(uuid.uuid4()),
         **result,
         "revision": {"policy": snapshot.policy_revision, "data": snapshot.data_revision},
+        "what_if": what_if,
+        "requested_by": dict(requested_by) if requested_by else None,
     }
     output["allow"] = output.get("allow") is True  # anything but a literal true is a deny
     if ledger is not None:

@@ -1,16 +1,21 @@
 """The gate input contract (DESIGN.md, "Gate decision") and its normalisation for Rego.
 
-`GateInput` validates a candidate release: unknown fields are rejected everywhere (pydantic
-reports the JSON path of the offender), timestamps must carry a time zone, the risk tier is one
-of LOW, MEDIUM, HIGH, CRITICAL.
+`GateInput` validates a candidate release strictly: unknown fields are rejected everywhere
+(pydantic reports the JSON path of the offender), booleans must be JSON booleans, strings JSON
+strings, numbers JSON numbers, and timestamps RFC 3339 strings with a time zone between
+1678-01-01 and 2262-01-01 UTC (the range of Rego's nanosecond time); the risk tier is one of
+LOW, MEDIUM, HIGH, CRITICAL.
+
+The decision time is the server's clock (`decision_time`, the one place it is computed). A
+candidate's `as_of` (YYYY-MM-DD) is a what-if: the decision is then made at 00:00 UTC of that
+day, and only a dry run may carry it (`crossgate.gate.decide`).
 
 `normalise` turns a validated candidate into the exact JSON document the policies see as
 `input`. It does what Rego engines disagree on, once, in Python:
 
-- `as_of` (YYYY-MM-DD) and `as_of_ns` (00:00 UTC of that day, in nanoseconds since the epoch)
-  are added; the as-of date is the explicit argument, else the candidate's `as_of`, else today
-  in UTC. Everything time-dependent in the policies is a function of these two values, so a
-  replay of the normalised input gives the same decision.
+- `as_of` (the UTC date of the decision time, YYYY-MM-DD) and `as_of_ns` (the decision instant
+  in nanoseconds since the epoch) are added. Everything time-dependent in the policies is a
+  function of these two values, so a replay of the normalised input gives the same decision.
 - every timestamp is re-rendered as RFC 3339 in UTC with a "+00:00" offset, and its instant is
   added as an integer: `collected_at_ns`, `approved_at_ns`, `expires_at_ns`;
 - e-mail addresses (deployer, approvers, exception approvers) are trimmed and lower-cased, so
@@ -26,21 +31,55 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AllowInfNan,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StrictFloat,
     StrictInt,
+    StrictStr,
     field_validator,
     model_validator,
 )
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Rego's time builtins hold nanoseconds in a signed 64-bit integer: 1677-09-21 .. 2262-04-11.
+# The accepted range is the whole years inside it, so adding a clock skew or an exception's
+# maximum validity to any accepted instant still fits.
+EARLIEST = datetime(1678, 1, 1, tzinfo=UTC)
+LATEST = datetime(2262, 1, 1, tzinfo=UTC)  # exclusive
 
-NonEmpty = Annotated[str, Field(min_length=1, max_length=500)]
+NonEmpty = Annotated[StrictStr, Field(min_length=1, max_length=500)]
+Text = Annotated[StrictStr, Field(max_length=100_000)]
 Metric = StrictInt | Annotated[StrictFloat, AllowInfNan(False)]
+
+
+def _text_only(value: Any) -> Any:
+    # Lax pydantic would read a number as a unix timestamp; the contract is RFC 3339 text.
+    if not isinstance(value, str):
+        raise ValueError("must be an RFC 3339 date-time string with a time zone")
+    return value
+
+
+def _string_only(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    return value
+
+
+def in_range(moment: datetime) -> datetime:
+    """Refuse instants outside Rego's nanosecond range (checked before any UTC conversion,
+    which would overflow for year 9999 with a negative offset)."""
+    if not EARLIEST.year - 1 <= moment.year <= LATEST.year or not EARLIEST <= moment < LATEST:
+        raise ValueError("must lie between 1678-01-01T00:00:00Z and 2262-01-01T00:00:00Z")
+    return moment
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_text_only), AfterValidator(in_range)]
 
 
 class RiskTier(StrEnum):
@@ -56,14 +95,14 @@ class _Strict(BaseModel):
 
 class System(_Strict):
     id: NonEmpty
-    risk_tier: RiskTier
+    risk_tier: Annotated[RiskTier, BeforeValidator(_string_only)]
     jurisdictions: list[NonEmpty] = Field(default_factory=list)
     roles: list[NonEmpty] = Field(default_factory=list)
     eu_ai_act_class: NonEmpty | None = None
     use_cases: list[NonEmpty] = Field(default_factory=list)
-    personal_data: bool = False
-    user_facing: bool = False
-    regulatory_notifications_required: bool = False
+    personal_data: StrictBool = False
+    user_facing: StrictBool = False
+    regulatory_notifications_required: StrictBool = False
 
 
 class Release(_Strict):
@@ -71,17 +110,17 @@ class Release(_Strict):
     change_type: NonEmpty
     stage: NonEmpty
     deployer: NonEmpty
-    change_description: str = ""
+    change_description: Text = ""
 
 
 class Evidence(_Strict):
     id: NonEmpty
     type: NonEmpty
     result: Literal["pass", "fail", "warn", "info"]
-    collected_at: AwareDatetime
-    uri: str | None = None
+    collected_at: Timestamp
+    uri: Text | None = None
     # Not checked here: a malformed digest is a policy violation (integrity_mismatch), not bad input.
-    sha256: str | None = None
+    sha256: Text | None = None
     metrics: dict[NonEmpty, Metric] = Field(default_factory=dict)
 
 
@@ -94,8 +133,8 @@ class Finding(_Strict):
 class Approval(_Strict):
     role: NonEmpty
     approver: NonEmpty
-    approved_at: AwareDatetime
-    scope: str | None = None
+    approved_at: Timestamp
+    scope: Text | None = None
 
 
 class GateException(_Strict):
@@ -103,8 +142,10 @@ class GateException(_Strict):
     approved_by: NonEmpty
     # Optional here on purpose: an exception without a risk acceptance is reported by the
     # policy as invalid_exception, which is a decision, not an input error.
-    risk_acceptance: str | None = None
-    expires_at: AwareDatetime
+    risk_acceptance: Text | None = None
+    expires_at: Timestamp
+    # Optional: without it the profile's maximum validity counts from the decision time.
+    approved_at: Timestamp | None = None
 
 
 class GateInput(_Strict):
@@ -115,14 +156,23 @@ class GateInput(_Strict):
     findings: list[Finding] = Field(default_factory=list)
     approvals: list[Approval] = Field(default_factory=list)
     exceptions: list[GateException] = Field(default_factory=list)
-    as_of: date | None = None
+    as_of: date | None = Field(
+        default=None, description="What-if date (dry runs only): decide at 00:00 UTC of this day")
 
     @field_validator("as_of", mode="before")
     @classmethod
     def _plain_date(cls, value: Any) -> Any:
-        # "2026-11-15" only: a datetime string would silently lose its time and zone.
-        if isinstance(value, str) and len(value) != 10:
+        # "2026-11-15" only: a datetime string would silently lose its time and zone, and a
+        # number would be read as a unix timestamp.
+        if value is not None and (not isinstance(value, str) or len(value) != 10):
             raise ValueError("as_of must be a date, YYYY-MM-DD")
+        return value
+
+    @field_validator("as_of")
+    @classmethod
+    def _date_in_range(cls, value: date | None) -> date | None:
+        if value is not None:
+            in_range(datetime.combine(value, time(0), tzinfo=UTC))
         return value
 
     @model_validator(mode="after")
@@ -144,23 +194,24 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def day_start_ns(day: date) -> int:
-    return to_ns(datetime.combine(day, time(0), tzinfo=UTC))
+def decision_time(candidate: GateInput, now: datetime | None = None) -> tuple[datetime, bool]:
+    """The instant a decision is made at, and whether it is a what-if.
 
-
-def resolve_as_of(candidate: GateInput, as_of: date | None = None) -> date:
-    if as_of is not None:
-        return as_of
+    The server's clock (`now`, default the current time) unless the candidate carries a
+    what-if `as_of` date, which means 00:00 UTC of that day: the instant the day begins
+    everywhere the ledger's UTC timestamps are read, and the instant every earlier release
+    of crossgate evaluated an as-of date at, so captured what-if decisions still compare.
+    """
     if candidate.as_of is not None:
-        return candidate.as_of
-    return datetime.now(UTC).date()
+        return datetime.combine(candidate.as_of, time(0), tzinfo=UTC), True
+    return (now if now is not None else datetime.now(UTC)), False
 
 
-def normalise(candidate: GateInput | dict[str, Any], as_of: date | None = None) -> dict[str, Any]:
+def normalise(candidate: GateInput | dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
     """The JSON document the policies see as `input` (see the module docstring)."""
     if not isinstance(candidate, GateInput):
         candidate = GateInput.model_validate(candidate)
-    day = resolve_as_of(candidate, as_of)
+    at, _ = decision_time(candidate, now)
     system = candidate.system.model_dump(mode="json")
     system["jurisdictions"] = [j.upper() for j in candidate.system.jurisdictions]
     system["roles"] = [r.lower() for r in candidate.system.roles]
@@ -195,16 +246,22 @@ def normalise(candidate: GateInput | dict[str, Any], as_of: date | None = None) 
             }
             for a in candidate.approvals
         ],
-        "exceptions": [
-            {
-                "item": x.item,
-                "approved_by": x.approved_by.lower(),
-                "risk_acceptance": x.risk_acceptance,
-                "expires_at": rfc3339(x.expires_at),
-                "expires_at_ns": to_ns(x.expires_at),
-            }
-            for x in candidate.exceptions
-        ],
-        "as_of": day.isoformat(),
-        "as_of_ns": day_start_ns(day),
+        "exceptions": [_exception(x) for x in candidate.exceptions],
+        "as_of": at.astimezone(UTC).date().isoformat(),
+        "as_of_ns": to_ns(at),
     }
+
+
+def _exception(x: GateException) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "item": x.item,
+        "approved_by": x.approved_by.lower(),
+        "risk_acceptance": x.risk_acceptance,
+        "expires_at": rfc3339(x.expires_at),
+        "expires_at_ns": to_ns(x.expires_at),
+    }
+    # Only when given: the inputs of decisions recorded before approved_at existed stay as they were.
+    if x.approved_at is not None:
+        out["approved_at"] = rfc3339(x.approved_at)
+        out["approved_at_ns"] = to_ns(x.approved_at)
+    return out

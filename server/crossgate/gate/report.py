@@ -36,5 +36,7 @@ def render(output: dict[str, Any], candidate: dict[str, Any] | None = None) -> s
         lines.append(f"  decision {output.get('decision_id')} recorded as ledger "
                      f"#{recorded['seq']}")
     elif output.get("decision_id"):
-        lines.append(f"  decision {output['decision_id']} (not recorded: dry run)")
+        what_if = (f", what-if as of {(candidate or {}).get('as_of')}"
+                   if output.get("what_if") else "")
+        lines.append(f"  decision {output['decision_id']} (not recorded: dry run{what_if})")
     return "\n".join(lines)

@@ -180,6 +180,13 @@ def _load_profiles(store: GraphStore) -> dict[str, dict[str, object]]:
             "thresholds": [], "blocking_findings": [], "strategies": {},
             "jurisdiction_rules": [],
             "near_miss_ratio": float(row["nearMiss"]) if row.get("nearMiss") else 0.1,
+            # Absent values fall back to the defaults of DESIGN.md ("Time is the server's"),
+            # which the policies also use for a profile without them.
+            "clock_skew_s": _int(row.get("skew")) if row.get("skew") else 300,
+            "max_exception_days": (_int(row.get("maxExceptionDays"))
+                                   if row.get("maxExceptionDays") else 90),
+            "allow_blocking_waivers": row.get("blockingWaivers") in ("true", "1"),
+            "blocking_waiver_role": row.get("waiverRole") or "compliance",
         }
         profiles[row["name"]] = by_iri[row["p"]] = profile
 

@@ -75,9 +75,13 @@ SELECT DISTINCT ?m ?source ?target ?relation ?strength ?rationale ?rationaleType
 }"""
 
 GATE_PROFILES = PREFIXES + """
-SELECT DISTINCT ?p ?id ?name ?nearMiss WHERE {
+SELECT DISTINCT ?p ?id ?name ?nearMiss ?skew ?maxExceptionDays ?blockingWaivers ?waiverRole WHERE {
   ?p a cg:GateProfile ; cg:shortId ?id ; cg:gateName ?name .
   OPTIONAL { ?p cg:nearMissRatio ?nearMiss }
+  OPTIONAL { ?p cg:clockSkewSeconds ?skew }
+  OPTIONAL { ?p cg:maxExceptionDays ?maxExceptionDays }
+  OPTIONAL { ?p cg:allowsBlockingWaivers ?blockingWaivers }
+  OPTIONAL { ?p cg:blockingWaiverRole ?waiverRole }
 }"""
 
 GATE_ITEMS = PREFIXES + """

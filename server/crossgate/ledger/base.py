@@ -17,11 +17,12 @@ from .records import (
     LedgerEntry,
     LedgerError,
     LedgerRecord,
+    RecordCheck,
     StoredRow,
     VerifyResult,
     format_timestamp,
 )
-from .verify import Anchor, verify_rows
+from .verify import Anchor, check_record, verify_rows
 
 TimeBound = datetime | str | None
 MAX_LIMIT = 10_000
@@ -39,6 +40,12 @@ class Ledger(Protocol):
         ...
 
     def get(self, decision_id: str) -> LedgerRecord | None: ...
+
+    def get_checked(self, decision_id: str) -> tuple[LedgerRecord, RecordCheck] | None:
+        """The record and the check of its own hash and its place in the chain (None when
+        there is no such decision). A record whose stored JSON cannot be read comes back
+        failing the hash check."""
+        ...
 
     def list(
         self,
@@ -110,6 +117,11 @@ def check_page(limit: int, offset: int) -> None:
 
 
 SELECT_COLUMNS = ", ".join(COLUMNS)
+
+
+def _unreadable(row: StoredRow, reason: str) -> LedgerRecord:
+    """A record whose stored JSON does not parse, with its input and output left empty."""
+    return LedgerRecord(**{**row._asdict(), "input": {}, "output": {"unreadable": reason}})
 
 C = TypeVar("C")
 
@@ -215,6 +227,27 @@ class SqlReads(ABC):
         with self._pool.connection() as conn:
             row = conn.execute(sql, (decision_id,)).fetchone()
         return StoredRow(*row).to_record() if row else None
+
+    def get_checked(self, decision_id: str) -> tuple[LedgerRecord, RecordCheck] | None:
+        p, table = self._placeholder, self._table
+        with self._pool.connection() as conn:
+            found = conn.execute(f"SELECT {SELECT_COLUMNS} FROM {table} WHERE decision_id = {p}",
+                                 (decision_id,)).fetchone()
+            if not found:
+                return None
+            row = StoredRow(*found)
+            before = conn.execute(f"SELECT {SELECT_COLUMNS} FROM {table} WHERE seq < {p} "
+                                  "ORDER BY seq DESC LIMIT 1", (row.seq,)).fetchone()
+            after = conn.execute(f"SELECT {SELECT_COLUMNS} FROM {table} WHERE seq > {p} "
+                                 "ORDER BY seq LIMIT 1", (row.seq,)).fetchone()
+        check = check_record(row, StoredRow(*before) if before else None,
+                             StoredRow(*after) if after else None)
+        try:
+            record = row.to_record()
+        except LedgerError as exc:
+            return _unreadable(row, str(exc)), RecordCheck(False, check.chain, row.seq, "hash",
+                                                           check.reason or str(exc))
+        return record, check
 
     def list(
         self,

@@ -263,3 +263,20 @@ class VerifyResult:
             "reason": self.reason,
             "head_hash": self.head_hash,
         }
+
+
+@dataclass(frozen=True)
+class RecordCheck:
+    """One record checked on its own: its hash, and its place in the chain (seq continuity and
+    prev_hash links to its neighbours). ``failed`` names the first check that failed ("hash" or
+    "chain"), ``reason`` says how."""
+
+    hash: bool
+    chain: bool
+    seq: int
+    failed: str | None = None
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.hash and self.chain

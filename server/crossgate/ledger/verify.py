@@ -15,6 +15,7 @@ from .records import (
     FIELDS,
     GENESIS_HASH,
     HASHED_FIELDS,
+    RecordCheck,
     StoredRow,
     VerifyResult,
     canonical_json,
@@ -27,6 +28,67 @@ Anchor = tuple[int, str]
 def _short(digest: object) -> str:
     text = str(digest)
     return text[:12] + "…" if len(text) > 12 else text
+
+
+def recompute(row: StoredRow) -> tuple[str | None, str | None]:
+    """(the hash the row's fields give, None) or (None, why the row cannot be hashed).
+
+    input and output must parse as JSON objects stored in canonical form: anything else means
+    the row was edited outside the ledger."""
+    fields: dict[str, Any] = dict(zip(HASHED_FIELDS, row[: len(HASHED_FIELDS)], strict=True))
+    for name in ("input", "output"):
+        text = fields[name]
+        try:
+            value = json.loads(text)
+        except (TypeError, ValueError):
+            return None, f"stored {name} is not valid JSON (record edited)"
+        if not isinstance(value, dict):
+            return None, f"stored {name} is not a JSON object (record edited)"
+        if canonical_json(value) != text:
+            return None, f"stored {name} is not in canonical form (record edited)"
+        fields[name] = value
+    try:
+        return compute_hash(fields), None
+    except (TypeError, ValueError) as exc:
+        return None, f"record cannot be hashed (record edited): {exc}"
+
+
+def check_record(row: StoredRow, previous: StoredRow | None,
+                 following: StoredRow | None) -> RecordCheck:
+    """One record's own hash and its place in the chain, from its neighbours in seq order
+    (`previous`: the nearest record before it, `following`: the nearest after it, None when
+    there is none). What `replay` checks before it trusts a record; `verify_rows` walks the
+    whole chain."""
+    seq = row.seq
+    recomputed, unreadable = recompute(row)
+    if unreadable is not None:
+        return RecordCheck(False, False, seq, "hash", unreadable)
+    hash_ok = recomputed == row.hash
+    chain_problem: str | None = None
+    if seq == 1:
+        expected_prev: str | None = GENESIS_HASH
+    elif previous is None or previous.seq != seq - 1:
+        expected_prev = None
+        chain_problem = f"seq {seq - 1} is missing before seq {seq} (records deleted)"
+    else:
+        expected_prev = previous.hash
+    if chain_problem is None and row.prev_hash != expected_prev:
+        before = "the genesis value (64 zeros)" if seq == 1 else f"the hash of seq {seq - 1}"
+        chain_problem = f"broken link: prev_hash of seq {seq} is not {before}"
+    if chain_problem is None and following is not None:
+        if following.seq != seq + 1:
+            chain_problem = f"seq {seq + 1} is missing after seq {seq} (records deleted)"
+        elif following.prev_hash != row.hash:
+            chain_problem = (f"broken link: seq {seq + 1} does not name the hash of seq {seq} "
+                             "as its prev_hash (this record was replaced)")
+    if not hash_ok:
+        return RecordCheck(
+            False, chain_problem is None, seq, "hash",
+            f"hash mismatch at seq {seq}: content changed after it was recorded "
+            f"(stored {_short(row.hash)}, recomputed {_short(recomputed)})")
+    if chain_problem is not None:
+        return RecordCheck(True, False, seq, "chain", chain_problem)
+    return RecordCheck(True, True, seq)
 
 
 def verify_rows(rows: Iterable[StoredRow], anchor: Anchor | None = None) -> VerifyResult:
@@ -61,22 +123,9 @@ def verify_rows(rows: Iterable[StoredRow], anchor: Anchor | None = None) -> Veri
                 )
                 return bad(seq, f"{missing} (records deleted): chain does not continue")
             return bad(seq, f"seq {seq} appears again after seq {expected_seq - 1}")
-        fields: dict[str, Any] = dict(zip(HASHED_FIELDS, row[: len(HASHED_FIELDS)], strict=True))
-        for name in ("input", "output"):
-            text = fields[name]
-            try:
-                value = json.loads(text)
-            except (TypeError, ValueError):
-                return bad(seq, f"stored {name} is not valid JSON (record edited)")
-            if not isinstance(value, dict):
-                return bad(seq, f"stored {name} is not a JSON object (record edited)")
-            if canonical_json(value) != text:
-                return bad(seq, f"stored {name} is not in canonical form (record edited)")
-            fields[name] = value
-        try:
-            recomputed = compute_hash(fields)
-        except (TypeError, ValueError) as exc:
-            return bad(seq, f"record cannot be hashed (record edited): {exc}")
+        recomputed, unreadable = recompute(row)
+        if unreadable is not None:
+            return bad(seq, unreadable)
         hash_ok = recomputed == row.hash
         link_ok = row.prev_hash == prev_hash
         if not hash_ok and not link_ok:
