@@ -656,7 +656,11 @@ def main() -> None:
         "machine": platform.machine(), "python": platform.python_version(),
         "versions": {p: version(p) for p in PACKAGES}, "load_start": loadavg(),
     }
-    candidate = json.loads(CANDIDATE.read_text())
+    # Moved to today: recorded decisions are made at the server's clock and may not carry as_of.
+    sys.path.insert(0, str(REPO))
+    from tests.candidates import shifted
+
+    candidate = shifted(json.loads(CANDIDATE.read_text()))
     tmp = Path(tempfile.mkdtemp(prefix="gate-bench-"))
     data_dir = tmp / "data"
     process = None

@@ -14,13 +14,13 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.candidates import CANDIDATES, current
 from tests.conftest import REPO, LiveServer, start_server, stop_server
-
-CANDIDATES = REPO / "tests" / "fixtures" / "candidates"
 
 
 def candidate(name: str) -> dict[str, Any]:
-    return json.loads((CANDIDATES / f"{name}.json").read_text())
+    """A fixture moved to today: what a recorded request may send."""
+    return current(name)
 
 
 def test_decide_records_and_lists(fresh_server: LiveServer) -> None:
@@ -161,7 +161,8 @@ def test_metrics(server: LiveServer) -> None:
 @pytest.mark.parametrize("name", ["high_pass", "high_missing_red_team"])
 def test_cli_gate_check_against_server_and_locally(server: LiveServer, name: str,
                                                    tmp_path: Path) -> None:
-    path = CANDIDATES / f"{name}.json"
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(candidate(name)))
     expected = 0 if name == "high_pass" else 1
     remote = subprocess.run(
         [sys.executable, "-m", "crossgate.cli", "gate", "check", str(path), "--server",

@@ -10,7 +10,6 @@ No timing assertions: bench/gate_bench.py measures time.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import threading
@@ -22,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.candidates import current
 from tests.conftest import REPO, LiveServer, free_port, start_server, stop_server
 
 CANDIDATES = REPO / "tests" / "fixtures" / "candidates"
@@ -30,7 +30,7 @@ PER_THREAD = 25
 
 
 def candidate(name: str) -> dict[str, Any]:
-    return json.loads((CANDIDATES / f"{name}.json").read_text())
+    return current(name)
 
 
 def ledger_state(server: LiveServer) -> dict[str, Any]:

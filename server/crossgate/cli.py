@@ -244,9 +244,9 @@ def _decide_remote(body: object, server: str, token: str | None, dry_run: bool) 
 
 
 def _decide_local(body: object, data_dir: Path | None, dry_run: bool) -> dict:
-    from pydantic import ValidationError
-
     import getpass
+
+    from pydantic import ValidationError
 
     from crossgate.gate.decide import WhatIfNotRecordable, decide
     from crossgate.gate.input import GateInput
