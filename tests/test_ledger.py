@@ -312,6 +312,39 @@ def test_edit_with_recomputed_hash_breaks_the_next_link(backend: Backend, ledger
     assert "broken link" in (result.reason or "")
 
 
+def test_get_checked_checks_one_record_and_its_place(backend: Backend, ledger: Ledger) -> None:
+    """What replay relies on: the record's own hash, and seq/prev_hash against its neighbours."""
+    fill(ledger, 6)
+
+    def check(n: int) -> tuple[bool, bool, str | None]:
+        found = ledger.get_checked(f"dec-{n:04d}")
+        assert found is not None
+        record, result = found
+        assert record.seq == result.seq == n
+        return result.hash, result.chain, result.failed
+
+    assert all(check(n) == (True, True, None) for n in range(1, 7))
+    assert ledger.get_checked("nope") is None
+    backend.raw([f"UPDATE {backend.table} SET outcome = 'allow' WHERE seq = 3"])
+    assert check(3) == (False, True, "hash")
+    assert check(2) == check(4) == (True, True, None)
+    # Rewritten with its own hash recomputed: the hash holds, the chain around it does not.
+    record = ledger.get("dec-0005")
+    assert record is not None
+    fields = record.hashed_fields()
+    fields["outcome"] = "deny" if record.outcome == "allow" else "allow"
+    backend.raw([f"UPDATE {backend.table} SET outcome = '{fields['outcome']}', "
+                 f"hash = '{compute_hash(fields)}' WHERE seq = 5"])
+    assert check(5) == (True, False, "chain")
+    assert check(6) == (True, False, "chain")
+    # A deleted record breaks the place of both neighbours.
+    backend.raw([f"DELETE FROM {backend.table} WHERE seq = 2"])
+    assert check(1) == (True, False, "chain")
+    found = ledger.get_checked("dec-0003")
+    assert found is not None and found[1].failed == "hash"  # the first failure is named
+    assert found[1].chain is False
+
+
 def test_deleted_middle_record_is_detected(backend: Backend, ledger: Ledger) -> None:
     fill(ledger, 10)
     backend.raw([f"DELETE FROM {backend.table} WHERE seq = 5"])
