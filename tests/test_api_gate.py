@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -221,3 +222,35 @@ def test_evidence_pack(fresh_server: LiveServer, tmp_path: Path) -> None:
     assert verification["ok"] is True
     assert all(e["sha256"] for e in index)
     assert any(e["requirements_satisfied"] for e in index)
+
+
+def test_readme_ci_example_works_as_written(fresh_server: LiveServer) -> None:
+    """README.md's example, recorded, with the fixture file as it is, on whatever day it runs."""
+    run = subprocess.run(
+        [sys.executable, "-m", "crossgate.cli", "gate", "check",
+         "tests/fixtures/candidates/high_missing_red_team.json"], cwd=REPO,
+        env={**os.environ, "CROSSGATE_URL": fresh_server.url,
+             "CROSSGATE_TOKEN": fresh_server.tokens["ci"]},
+        capture_output=True, text=True)
+    assert run.returncode == 1, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == "DENY  support-summarizer 1.4.0  (tier HIGH, strategy canary)"
+    assert lines[1].startswith("  x missing_evidence  ev:red_team_exercise: No evidence of type "
+                               "ev:red_team_exercise")
+    assert lines[2].startswith("      fix: Commission a red-team exercise scoped to this system")
+    assert "recorded as ledger #1" in run.stdout
+
+
+def test_cli_refuses_to_record_a_what_if(server: LiveServer, tmp_path: Path) -> None:
+    path = CANDIDATES / "colorado_lending_from_2027.json"
+    assert json.loads(path.read_text())["as_of"] == "2027-01-01"
+    remote = [sys.executable, "-m", "crossgate.cli", "gate", "check", str(path),
+              "--server", server.url, "--token", server.tokens["ci"]]
+    local = [sys.executable, "-m", "crossgate.cli", "gate", "check", str(path),
+             "--data-dir", str(tmp_path / "local")]
+    for command in (remote, local):
+        refused = subprocess.run(command, capture_output=True, text=True)
+        assert refused.returncode == 2 and "$.as_of" in refused.stderr, refused.stderr
+        dry = subprocess.run([*command, "--dry-run"], capture_output=True, text=True)
+        assert dry.returncode == 1, dry.stderr  # the Colorado item is missing from 2027-01-01
+        assert "what-if as of 2027-01-01" in dry.stdout

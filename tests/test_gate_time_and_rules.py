@@ -403,3 +403,24 @@ def test_openapi_describes_what_the_gate_endpoints_return(server: LiveServer) ->
     # Null on an engine error or a dry run: the description must say so.
     assert {"type": "null"} in decision["decision_id"]["anyOf"]
     assert {"type": "null"} in decision["recorded"]["anyOf"]
+
+
+@pytest.mark.parametrize(("good", "bad"), [
+    ("cg:clockSkewSeconds 300", "cg:clockSkewSeconds -5"),
+    ("cg:maxExceptionDays 90", "cg:maxExceptionDays 0"),
+    ("cg:allowsBlockingWaivers false", 'cg:allowsBlockingWaivers "maybe"'),
+    ('cg:blockingWaiverRole "compliance"', 'cg:blockingWaiverRole "Compliance Officer"'),
+])
+def test_profile_values_are_validated_on_import(tmp_path: Path, good: str, bad: str) -> None:
+    data_dir = tmp_path / "data"
+    for part in ("graph", "snapshots"):
+        shutil.copytree(seeded_store() / part, data_dir / part)
+    profile = (REPO / "crosswalks" / "gate_deployment.ttl").read_text()
+    assert good in profile
+    path = tmp_path / "profile.ttl"
+    path.write_text(profile.replace(good, bad))
+    done = subprocess.run([sys.executable, "-m", "crossgate.cli", "load", str(path),
+                           "--graph", "https://w3id.org/crossgate/graph/shipped/gate_deployment",
+                           "--data-dir", str(data_dir)], capture_output=True, text=True)
+    assert done.returncode != 0
+    assert bad.split()[0] in done.stdout + done.stderr

@@ -248,7 +248,7 @@ def _decide_local(body: object, data_dir: Path | None, dry_run: bool) -> dict:
 
     from pydantic import ValidationError
 
-    from crossgate.gate.decide import WhatIfNotRecordable, decide
+    from crossgate.gate.decide import WhatIfNotRecordable, check_recordable, decide
     from crossgate.gate.input import GateInput
 
     try:
@@ -258,10 +258,11 @@ def _decide_local(body: object, data_dir: Path | None, dry_run: bool) -> dict:
             path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"])
             typer.echo(f"invalid input at {path}: {e['msg']}", err=True)
         raise typer.Exit(2) from exc
-    if candidate.as_of is not None and not dry_run:
-        error = WhatIfNotRecordable()
+    try:
+        check_recordable(candidate, not dry_run)
+    except WhatIfNotRecordable as error:
         typer.echo(f"invalid input at {error.path}: {error}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from error
     runtime = open_runtime(load_settings(data_dir))
     try:
         # No token locally: the record names the operating-system user who ran the command.

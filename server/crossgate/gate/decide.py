@@ -33,6 +33,12 @@ class WhatIfNotRecordable(ValueError):
                          "(dry_run=true); a recorded decision is made at the server's clock")
 
 
+def check_recordable(candidate: GateInput, recording: bool) -> None:
+    """Raise WhatIfNotRecordable when a what-if candidate is to be recorded."""
+    if recording and candidate.as_of is not None:
+        raise WhatIfNotRecordable()
+
+
 def evaluate(policies: PolicyRuntime, snapshot: PolicySnapshot, gate: str,
              normalised: dict[str, Any]) -> dict[str, Any]:
     try:
@@ -56,9 +62,8 @@ def decide(
     the ledger record. Raises WhatIfNotRecordable for a what-if candidate that is to be recorded.
     """
     started = time.perf_counter()
+    check_recordable(candidate, ledger is not None)
     at, what_if = decision_time(candidate, now)
-    if what_if and ledger is not None:
-        raise WhatIfNotRecordable()
     normalised = normalise(candidate, at)
     result = evaluate(policies, snapshot, candidate.gate, normalised)
     output: dict[str, Any] = {

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from crossgate.api import gate_models as M
 from crossgate.api.deps import AUDIT, DECIDE, READ_DECISIONS, RuntimeDep, require
 from crossgate.api.errors import ApiError, ErrorBody
-from crossgate.gate.decide import WhatIfNotRecordable, decide, replay
+from crossgate.gate.decide import WhatIfNotRecordable, check_recordable, decide, replay
 from crossgate.gate.input import GateInput, in_range
 from crossgate.ledger.base import MAX_LIMIT
 from crossgate.policy.engines import engine_error_decision
@@ -38,9 +38,11 @@ def gate_decide(
     The decision time is the server's clock; the candidate's as_of (a what-if) needs dry_run."""
     started = time.perf_counter()
     requester = {"name": token.name, "role": token.role}
-    if body.as_of is not None and not dry_run:
-        error = WhatIfNotRecordable()
-        raise ApiError(422, str(error), errors=[{"path": error.path, "message": str(error)}])
+    try:
+        check_recordable(body, not dry_run)
+    except WhatIfNotRecordable as error:
+        raise ApiError(422, str(error),
+                       errors=[{"path": error.path, "message": str(error)}]) from error
     try:
         snapshot = runtime.policy()
     except Exception as exc:
