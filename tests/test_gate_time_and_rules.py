@@ -157,7 +157,7 @@ def test_loose_input_is_422_naming_the_path(server: LiveServer, change: Any, pat
     with server.client("ci") as ci:
         answer = ci.post("/v1/gate/decide", json=body, params={"dry_run": "true"})
     assert answer.status_code == 422
-    assert any(p == path or p.startswith(path + ".") for p in error_paths(answer)), answer.json()
+    assert path in error_paths(answer), answer.json()
 
 
 # --- 3. gate rules ---------------------------------------------------------------------------

@@ -26,22 +26,22 @@ day, and only a dry run may carry it (`crossgate.gate.decide`).
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    AllowInfNan,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     StrictBool,
-    StrictFloat,
-    StrictInt,
     StrictStr,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -55,7 +55,19 @@ LATEST = datetime(2262, 1, 1, tzinfo=UTC)  # exclusive
 
 NonEmpty = Annotated[StrictStr, Field(min_length=1, max_length=500)]
 Text = Annotated[StrictStr, Field(max_length=100_000)]
-Metric = StrictInt | Annotated[StrictFloat, AllowInfNan(False)]
+
+
+def _finite_number(value: Any) -> Any:
+    # One check instead of an int | float union, whose errors name the union's branches in
+    # the path ($.evidence[0].metrics.x.int); the value is kept as sent (an int stays an int).
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a JSON number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+Metric = Annotated[int | float, PlainValidator(_finite_number), WithJsonSchema({"type": "number"})]
 
 
 def _text_only(value: Any) -> Any:
