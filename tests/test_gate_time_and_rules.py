@@ -424,3 +424,19 @@ def test_profile_values_are_validated_on_import(tmp_path: Path, good: str, bad: 
                            "--data-dir", str(data_dir)], capture_output=True, text=True)
     assert done.returncode != 0
     assert bad.split()[0] in done.stdout + done.stderr
+
+
+def test_nul_is_refused_by_the_gate_and_matches_nothing_in_the_ledger(
+        ledger_server: tuple[LiveServer, Any]) -> None:
+    live, _ = ledger_server
+    body = current("low_pass")
+    body["system"]["id"] = "sys\x00tem"
+    with live.client("ci") as ci:
+        refused = ci.post("/v1/gate/decide", json=body)
+    assert refused.status_code == 422 and "$.system.id" in error_paths(refused)
+    with live.client("auditor") as auditor:
+        listed = auditor.get("/v1/decisions", params={"system": "a\x00b"})
+        one = auditor.get("/v1/decisions/a%00b")
+        replayed = auditor.post("/v1/decisions/a%00b/replay")
+    assert listed.status_code == 200 and listed.json()["decisions"] == []
+    assert one.status_code == 404 and replayed.status_code == 404

@@ -2,7 +2,7 @@
 
 `GateInput` validates a candidate release strictly: unknown fields are rejected everywhere
 (pydantic reports the JSON path of the offender), booleans must be JSON booleans, strings JSON
-strings, numbers JSON numbers, and timestamps RFC 3339 strings with a time zone between
+strings without NUL, numbers JSON numbers, and timestamps RFC 3339 strings with a time zone between
 1678-01-01 and 2262-01-01 UTC (the range of Rego's nanosecond time); the risk tier is one of
 LOW, MEDIUM, HIGH, CRITICAL.
 
@@ -53,8 +53,17 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 EARLIEST = datetime(1678, 1, 1, tzinfo=UTC)
 LATEST = datetime(2262, 1, 1, tzinfo=UTC)  # exclusive
 
-NonEmpty = Annotated[StrictStr, Field(min_length=1, max_length=500)]
-Text = Annotated[StrictStr, Field(max_length=100_000)]
+
+
+def _no_nul(value: str) -> str:
+    # NUL is never part of an identifier or a text, and a PostgreSQL ledger cannot store it.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL (U+0000)")
+    return value
+
+
+NonEmpty = Annotated[StrictStr, Field(min_length=1, max_length=500), AfterValidator(_no_nul)]
+Text = Annotated[StrictStr, Field(max_length=100_000), AfterValidator(_no_nul)]
 
 
 def _finite_number(value: Any) -> Any:

@@ -221,14 +221,24 @@ class SqlReads(ABC):
     _placeholder: str
     _table: str
     _pool: ConnectionPool[Any]
+    # False where a text column cannot hold NUL: a filter with one then matches nothing (the
+    # database would refuse the query).
+    _text_holds_nul = True
+
+    def _unmatchable(self, *values: str | None) -> bool:
+        return not self._text_holds_nul and any(v is not None and "\x00" in v for v in values)
 
     def get(self, decision_id: str) -> LedgerRecord | None:
+        if self._unmatchable(decision_id):
+            return None
         sql = f"SELECT {SELECT_COLUMNS} FROM {self._table} WHERE decision_id = {self._placeholder}"
         with self._pool.connection() as conn:
             row = conn.execute(sql, (decision_id,)).fetchone()
         return StoredRow(*row).to_record() if row else None
 
     def get_checked(self, decision_id: str) -> tuple[LedgerRecord, RecordCheck] | None:
+        if self._unmatchable(decision_id):
+            return None
         p, table = self._placeholder, self._table
         with self._pool.connection() as conn:
             found = conn.execute(f"SELECT {SELECT_COLUMNS} FROM {table} WHERE decision_id = {p}",
@@ -259,6 +269,8 @@ class SqlReads(ABC):
         offset: int = 0,
     ) -> builtins.list[LedgerRecord]:
         check_page(limit, offset)
+        if self._unmatchable(system, outcome):
+            return []
         p = self._placeholder
         where, params = where_clause(p, system, outcome, since, until)
         sql = (f"SELECT {SELECT_COLUMNS} FROM {self._table}{where} "
@@ -274,6 +286,8 @@ class SqlReads(ABC):
         since: TimeBound = None,
         until: TimeBound = None,
     ) -> int:
+        if self._unmatchable(system, outcome):
+            return 0
         where, params = where_clause(self._placeholder, system, outcome, since, until)
         with self._pool.connection() as conn:
             row = conn.execute(f"SELECT count(*) FROM {self._table}{where}", params).fetchone()

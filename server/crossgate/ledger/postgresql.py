@@ -89,6 +89,7 @@ class PostgresLedger(SqlReads):
 
     _placeholder = "%s"
     _table = TABLE
+    _text_holds_nul = False  # PostgreSQL text cannot hold NUL: no record has one
 
     def __init__(
         self,
