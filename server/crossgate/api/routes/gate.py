@@ -26,11 +26,13 @@ Auditor = Annotated[TokenInfo, Depends(require(*AUDIT))]
 
 _ERROR = {"model": ErrorBody}
 ERRORS: dict[int | str, dict[str, Any]] = {401: _ERROR, 403: _ERROR, 422: _ERROR}
+# A body that is not JSON is 400; one over the size limit 413.
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {**ERRORS, 400: _ERROR, 413: _ERROR}
 # The largest offset SQLite and PostgreSQL take (a signed 64-bit integer).
 MAX_OFFSET = 2**63 - 1
 
 
-@router.post("/v1/gate/decide", response_model=M.Decision, responses=ERRORS)
+@router.post("/v1/gate/decide", response_model=M.Decision, responses=BODY_ERRORS)
 def gate_decide(
     body: GateInput, request: Request, runtime: RuntimeDep, token: Decider, dry_run: bool = False
 ) -> dict[str, Any]:
