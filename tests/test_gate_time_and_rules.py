@@ -150,6 +150,7 @@ def test_extreme_timestamps_are_422_naming_the_path(server: LiveServer, where: s
     (lambda b: b["evidence"][7]["metrics"].update(hallucination_rate="0.01"),
      "$.evidence[7].metrics.hallucination_rate"),
     (lambda b: b["approvals"][0].update(note="x"), "$.approvals[0].note"),
+    (lambda b: b.update(approvals=b["approvals"] * 51), "$.approvals"),
 ])
 def test_loose_input_is_422_naming_the_path(server: LiveServer, change: Any, path: str) -> None:
     body = current("high_pass")

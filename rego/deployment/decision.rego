@@ -67,10 +67,10 @@ warnings := [pair[1] | some pair in sort(keyed(evidence_warnings) | coverage_war
 
 # METADATA
 # title: Valid exceptions with the violation codes each one suppressed
+# description: Sorted by item, approver and expiry ([key, exception] pairs: one sort, no search).
 waived := [w |
-	some k in sort({concat(" ", [x.item, x.approved_by, x.expires_at]) | some x in valid_exceptions})
-	some x in valid_exceptions
-	concat(" ", [x.item, x.approved_by, x.expires_at]) == k
+	some pair in sort({[concat(" ", [x.item, x.approved_by, x.expires_at]), x] | some x in valid_exceptions})
+	x := pair[1]
 	w := {
 		"item": x.item,
 		"approved_by": x.approved_by,

@@ -72,12 +72,22 @@ violations contains v if {
 }
 
 # METADATA
-# title: Approval roles each approver fills (lower-cased)
-roles_by_approver := {person: roles |
+# title: Every [approver, role] pair of the input, lower-cased and sorted
+pairs := sort({[lower(a.approver), lower(a.role)] |
 	some a in input_approvals
 	is_string(a.approver)
-	person := lower(a.approver)
-	roles := {lower(b.role) | some b in input_approvals; is_string(b.approver); lower(b.approver) == person; is_string(b.role)}
+	is_string(a.role)
+})
+
+# METADATA
+# title: Approvers who fill more than one role
+# description: >-
+#   Sorted pairs put one person's roles next to each other, so two neighbours with the same
+#   approver find every such person in one pass (grouping every approval's roles would cost
+#   the square of their number).
+multi_role := {pairs[i][0] |
+	some i in numbers.range(1, count(pairs) - 1)
+	pairs[i][0] == pairs[i - 1][0]
 }
 
 # METADATA
@@ -85,11 +95,13 @@ roles_by_approver := {person: roles |
 # custom:
 #   code: separation_of_duties
 violations contains v if {
+	count(multi_role) > 0
 	some a in input_approvals
 	is_string(a.approver)
 	is_string(a.role)
-	others := roles_by_approver[lower(a.approver)] - {lower(a.role)}
-	count(others) > 0
+	person := lower(a.approver)
+	person in multi_role
+	others := {r | some [p, r] in pairs; p == person; r != lower(a.role)}
 	v := {
 		"code": "separation_of_duties",
 		"item": a.role,

@@ -62,6 +62,9 @@ def _no_nul(value: str) -> str:
     return value
 
 
+MAX_APPROVALS = 100
+MAX_EXCEPTIONS = 200
+
 NonEmpty = Annotated[StrictStr, Field(min_length=1, max_length=500), AfterValidator(_no_nul)]
 Text = Annotated[StrictStr, Field(max_length=100_000), AfterValidator(_no_nul)]
 
@@ -175,8 +178,9 @@ class GateInput(_Strict):
     release: Release
     evidence: list[Evidence] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
-    approvals: list[Approval] = Field(default_factory=list)
-    exceptions: list[GateException] = Field(default_factory=list)
+    # Bounded: a release has a handful of sign-offs, and the policies compare them pairwise.
+    approvals: list[Approval] = Field(default_factory=list, max_length=MAX_APPROVALS)
+    exceptions: list[GateException] = Field(default_factory=list, max_length=MAX_EXCEPTIONS)
     as_of: date | None = Field(
         default=None, description="What-if date (dry runs only): decide at 00:00 UTC of this day")
 
