@@ -121,6 +121,40 @@ def test_regopy_gives_the_same_whole_decisions_as_regorus(engines: dict[str, Any
     assert not different
 
 
+def _rule_variants() -> dict[str, dict[str, Any]]:
+    """Inputs that exercise the rules no candidate file triggers: future dates, one person in
+    two roles, an exception over the profile's maximum and one on a blocking criterion."""
+    future = what_if("high_pass")
+    future["evidence"][3]["collected_at"] = "2026-11-15T00:05:01Z"
+    future["approvals"][1]["approved_at"] = "2026-11-16T00:00:00Z"
+    two_roles = what_if("high_pass")
+    two_roles["approvals"][1]["approver"] = two_roles["approvals"][0]["approver"].upper()
+    blocking = what_if("critical_pass")
+    compliance = next(a["approver"] for a in blocking["approvals"] if a["role"] == "compliance")
+    blocking["findings"].append({"id": "SEC-99", "severity": "critical", "status": "open"})
+    blocking["exceptions"] = [
+        {"item": "SEC-99", "approved_by": compliance, "risk_acceptance": "WAF rule until the fix.",
+         "expires_at": "2026-12-01T00:00:00Z"},
+        {"item": "ev:board_briefing", "approved_by": "cro@example.com", "risk_acceptance": "x",
+         "approved_at": "2026-08-01T00:00:00Z", "expires_at": "2026-12-01T00:00:00Z"},
+    ]
+    return {"future": future, "two_roles": two_roles, "blocking": blocking}
+
+
+@pytest.mark.skipif("regopy" not in ENGINES, reason="regopy is not installed")
+@pytest.mark.parametrize("variant", ["future", "two_roles", "blocking"])
+def test_the_engines_agree_on_the_time_and_approval_rules(engines: dict[str, Any],
+                                                          variant: str) -> None:
+    inp = normalise(_rule_variants()[variant])
+    ours = evaluate_decision(engines["regorus"], inp, timeout_s=None)
+    theirs = evaluate_decision(engines["regopy"], inp, timeout_s=None)
+    expected = {"future": "future_dated", "two_roles": "separation_of_duties",
+                "blocking": "invalid_exception"}[variant]
+    assert expected in {v["code"] for v in ours["violations"]}
+    assert ours["allow"] is False
+    assert ours == theirs
+
+
 # --- probes -----------------------------------------------------------------------------------
 
 PROBE_DATA = {"reach": {"a": {"r1": 1, "r2": 1}, "b": {"r3": 1}}}

@@ -72,36 +72,35 @@ violations contains v if {
 }
 
 # METADATA
-# title: Every [approver, role] pair of the input, lower-cased and sorted
-pairs := sort({[lower(a.approver), lower(a.role)] |
+# title: Every [approver, role] pair of the input, lower-cased
+pairs := {[lower(a.approver), lower(a.role)] |
 	some a in input_approvals
 	is_string(a.approver)
 	is_string(a.role)
-})
+}
 
 # METADATA
-# title: Approvers who fill more than one role
+# title: Someone fills more than one role
 # description: >-
-#   Sorted pairs put one person's roles next to each other, so two neighbours with the same
-#   approver find every such person in one pass (grouping every approval's roles would cost
-#   the square of their number).
-multi_role := {pairs[i][0] |
-	some i in numbers.range(1, count(pairs) - 1)
-	pairs[i][0] == pairs[i - 1][0]
-}
+#   More distinct [approver, role] pairs than approvers: found by two counts, so the roles
+#   of each approver are gathered only when someone does.
+someone_in_two_roles if count(pairs) > count({pair[0] | some pair in pairs})
+
+# METADATA
+# title: The other roles an approver fills besides one role
+other_roles(person, role) := {r | some [p, r] in pairs; p == person; r != role}
 
 # METADATA
 # title: One person filling two approval roles
 # custom:
 #   code: separation_of_duties
 violations contains v if {
-	count(multi_role) > 0
+	someone_in_two_roles
 	some a in input_approvals
 	is_string(a.approver)
 	is_string(a.role)
-	person := lower(a.approver)
-	person in multi_role
-	others := {r | some [p, r] in pairs; p == person; r != lower(a.role)}
+	others := other_roles(lower(a.approver), lower(a.role))
+	count(others) > 0
 	v := {
 		"code": "separation_of_duties",
 		"item": a.role,
