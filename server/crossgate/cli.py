@@ -64,12 +64,16 @@ def serve(
     workers_threads: Annotated[int, typer.Option("--threads", help="Worker threads")] = 8,
 ) -> None:
     """Run the server with the shipped content on the embedded stores."""
+    import os
+
     import anyio.to_thread
     import uvicorn
 
     from crossgate.api.app import create_app
     from crossgate.tokens import TokenStore
 
+    # Everything the server writes (store, ledger, tokens, bundles) is for its own user only.
+    os.umask(0o077)
     settings = load_settings(data_dir)
     tokens = TokenStore(settings.tokens_path)
     if tokens.is_empty():
