@@ -11,6 +11,7 @@ piece's age within a day of what the file says. A test that needs the exact fixt
 from __future__ import annotations
 
 import json
+import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -61,3 +62,17 @@ def _shift(piece: dict[str, Any], delta: timedelta) -> dict[str, Any]:
             moment = datetime.fromisoformat(out[key].replace("Z", "+00:00")) + delta
             out[key] = moment.isoformat().replace("+00:00", "Z")
     return out
+
+
+_WHAT_IF_DIR: Path | None = None
+
+
+def what_if_dir() -> Path:
+    """A directory holding every fixture as `what_if()` gives it, for tests that hand a file
+    path to the CLI or a CI script with --dry-run (written once per test session)."""
+    global _WHAT_IF_DIR
+    if _WHAT_IF_DIR is None:
+        _WHAT_IF_DIR = Path(tempfile.mkdtemp(prefix="crossgate-what-if-"))
+        for name in names():
+            (_WHAT_IF_DIR / f"{name}.json").write_text(json.dumps(what_if(name), indent=2) + "\n")
+    return _WHAT_IF_DIR

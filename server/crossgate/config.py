@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # SPARQL endpoint limits.
     sparql_timeout_s: float = 10.0
     sparql_max_rows: int = 10_000
+    # Largest JSON (or other non-upload) request body, in bytes; larger is 413 before parsing.
+    max_json_bytes: int = 5 * 1024 * 1024
     # Upload limits for imports.
     max_upload_bytes: int = 20 * 1024 * 1024
     max_uncompressed_bytes: int = 200 * 1024 * 1024
@@ -44,7 +46,11 @@ class Settings(BaseSettings):
     @cached_property
     def data_path(self) -> Path:
         path = self.data_dir.expanduser().resolve()
-        path.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            # Tokens, decisions and evidence live here: readable by the server's user only
+            # (the CLI also sets a umask of 077, so the files inside are 0600).
+            path.mkdir(parents=True, mode=0o700)
+            path.chmod(0o700)
         return path
 
     @property
