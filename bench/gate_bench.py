@@ -318,13 +318,15 @@ def variants(candidate: dict[str, Any]) -> list[Variant]:
     def recorded(doc: dict[str, Any]) -> bool:
         return doc.get("allow") is True and isinstance(doc.get("recorded"), dict)
 
+    # Every variant sends the token: the request edge refuses a body without one (401) before
+    # any handler runs, so the echoes pay the same token check as the decisions.
     return [
         Variant("echo", "trivial echo, async handler (the ceiling)", "/bench/echo", ECHO, None,
-                False, lambda d: d == ECHO),
+                True, lambda d: d == ECHO),
         Variant("echo-sync", "trivial echo, sync handler (thread pool)", "/bench/echo-sync", ECHO,
-                None, False, lambda d: d == ECHO),
-        Variant("echo-gate", "candidate echo: GateInput in, its dump out, sync, no auth",
-                "/bench/echo-gate", candidate, None, False,
+                None, True, lambda d: d == ECHO),
+        Variant("echo-gate", "candidate echo: GateInput in, its dump out, sync",
+                "/bench/echo-gate", candidate, None, True,
                 lambda d: d.get("system", {}).get("id") == candidate["system"]["id"]),
         Variant("dry", "POST /v1/gate/decide?dry_run=true (HIGH)", "/v1/gate/decide", candidate,
                 {"dry_run": "true"}, True, allowed),
