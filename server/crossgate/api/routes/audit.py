@@ -11,14 +11,16 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
 from crossgate.api.deps import AUDIT, RuntimeDep, require
+from crossgate.api.routes import ERRORS, attachment, media
 from crossgate.audit.evidence_pack import write_evidence_pack
 from crossgate.tokens import TokenInfo
 
-router = APIRouter(prefix="/v1/exports", tags=["exports"])
+router = APIRouter(prefix="/v1/exports", tags=["exports"], responses=ERRORS)
 Auditor = Annotated[TokenInfo, Depends(require(*AUDIT))]
 
 
-@router.get("/evidence-pack")
+@router.get("/evidence-pack", response_class=StreamingResponse,
+            responses=media("application/zip", description="the evidence pack (zip)"))
 def evidence_pack(
     runtime: RuntimeDep, _: Auditor,
     system: Annotated[str, Query(min_length=1)],
@@ -40,6 +42,6 @@ def evidence_pack(
             while block := spool.read(1 << 16):
                 yield block
 
-    name = f"evidence-pack-{system}.zip".replace("/", "_")
     return StreamingResponse(chunks(), media_type="application/zip",
-                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                             headers={"Content-Disposition":
+                                      attachment(f"evidence-pack-{system}.zip")})
