@@ -2,12 +2,13 @@
 
 Every operation /openapi.json lists is fuzzed with valid (positive) and invalid (negative)
 requests, authenticated as admin, against a server of its own on 127.0.0.1 (fuzzing writes:
-imports, decisions). Two checks: no answer is a server error (5xx), and every answer matches
-the response schema the description declares for its status and media type.
+imports, decisions). Checks: no answer is a server error (5xx); every answer's status and media type are
+declared, and its body matches the schema declared for them.
 """
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,16 +19,34 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure, FailureGroup
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.conftest import LiveServer, start_server, stop_server
 
-# Examples per operation and generation mode: ~2 x 28 operations x EXAMPLES requests.
-EXAMPLES = 12
-CHECKS = [not_a_server_error, response_schema_conformance]
-# Operations left out of the run, each with the reason. Keep this empty unless an operation is
-# being fixed elsewhere; the report below names every exclusion.
-EXCLUDED: dict[str, str] = {}
+# CROSSGATE_FUZZ_ALL=1 runs the excluded operations too.
+# Examples per operation and generation mode (a deeper local run: CROSSGATE_FUZZ_EXAMPLES=200).
+EXAMPLES = int(os.environ.get("CROSSGATE_FUZZ_EXAMPLES", "25"))
+# No 5xx; the body matches the schema declared for its status and media type; the status and
+# the media type are declared at all (every 4xx as the one error shape, downloads as theirs).
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance,
+          content_type_conformance]
+# Operations left out of the run, each with the reason; the report below names every exclusion.
+# These are being fixed on other branches (issue 8): re-enable them once merged.
+_GATE = "gate.py (issue 8 gate work): undeclared 401/404/422 statuses"
+_SPARQL = "sparql.py (issue 8 SPARQL work): undeclared 400/415 statuses"
+EXCLUDED: dict[str, str] = {
+    "POST /v1/gate/decide": _GATE,
+    "GET /v1/decisions": _GATE + "; 500 for an offset >= 2^63 or until in year 8056",
+    "GET /v1/decisions/{decision_id}": _GATE,
+    "POST /v1/decisions/{decision_id}/replay": _GATE,
+    "GET /v1/ledger/verify": _GATE,
+    "GET /sparql": _SPARQL,
+    "POST /sparql": _SPARQL,
+}
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +100,7 @@ def test_whole_api_has_no_server_errors_and_matches_its_schema(fuzz_server: Live
     for result in schema.get_all_operations():
         operation = result.ok()
         label = operation.label
-        if label in EXCLUDED:
+        if label in EXCLUDED and not os.environ.get("CROSSGATE_FUZZ_ALL"):
             continue
         for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
             _fuzz(operation, mode, fuzz_server.url, headers, cases, failures, examples)
