@@ -415,3 +415,15 @@ def test_evidence_pack_for_any_system_id_the_gate_accepts(fresh_server: LiveServ
             assert manifest["system"] == stored and manifest["decisions"] == 1
             assert all(name.isascii() and ".." not in name for name in names)
             assert any(recorded[system_id] in name for name in names)
+
+
+@pytest.mark.parametrize(("param", "value"), [
+    ("to", "9999-12-31T23:00:00-05:00"), ("from", "0001-01-01T00:30:00+01:00"),
+    ("from", "2263-01-01T00:00:00Z"), ("to", "1600-01-01T00:00:00")])
+def test_evidence_pack_period_out_of_range_is_422(server: LiveServer, param: str,
+                                                  value: str) -> None:
+    answer = server.client("auditor").get("/v1/exports/evidence-pack",
+                                          params={"system": "support-summarizer", param: value})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["path"] == param
+    assert "1678" in answer.json()["message"]

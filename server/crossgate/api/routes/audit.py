@@ -10,7 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
+from crossgate import filters as F
 from crossgate.api.deps import AUDIT, RuntimeDep, require
+from crossgate.api.errors import ApiError
 from crossgate.api.routes import ERRORS, attachment, media
 from crossgate.audit.evidence_pack import write_evidence_pack
 from crossgate.tokens import TokenInfo
@@ -28,7 +30,11 @@ def evidence_pack(
     until: Annotated[datetime | None, Query(alias="to")] = None,
 ) -> StreamingResponse:
     """A zip of the system's decisions, evidence index, approvals and exceptions, policy bundles,
-    ledger verification and a sha256 manifest."""
+    ledger verification and a sha256 manifest. `from`/`to` must lie between 1678 and 2262."""
+    try:
+        since, until = F.time_bound(since, "from"), F.time_bound(until, "to")
+    except F.OutOfRange as exc:
+        raise ApiError(422, str(exc), errors=[exc.as_error()]) from None
     spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115 - streamed below
     manifest = write_evidence_pack(spool, runtime.ledger, runtime.settings.bundles_path, system,
                                    since, until)
