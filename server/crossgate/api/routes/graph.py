@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from crossgate import filters as F
 from crossgate.api.deps import Reader, RuntimeDep
@@ -17,7 +17,6 @@ Kind = Literal["obligation", "control", "policy"]
 
 
 class Framework(BaseModel):
-    model_config = ConfigDict(extra="forbid")
     id: str
     title: str | None
     jurisdiction: str | None
