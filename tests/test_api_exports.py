@@ -393,10 +393,15 @@ def test_evidence_pack_for_any_system_id_the_gate_accepts(fresh_server: LiveServ
         for system_id in ODD_IDS:
             answer = ci.post("/v1/gate/decide",
                              json={**base, "system": {**base["system"], "id": system_id}})
+            if answer.status_code == 422 and "\x00" in system_id:
+                # a gate that refuses NUL (a PostgreSQL ledger cannot store it) names the id
+                assert answer.json()["errors"][0]["path"] == "$.system.id"
+                continue
             assert answer.status_code == 200, answer.text
             recorded[system_id] = answer.json()["decision_id"]
+    assert len(recorded) >= len(ODD_IDS) - 1
     with fresh_server.client("auditor") as auditor:
-        for system_id in ODD_IDS:
+        for system_id in recorded:
             stored = system_id.strip()  # the gate input strips surrounding white space
             answer = auditor.get("/v1/exports/evidence-pack", params={"system": stored})
             assert answer.status_code == 200, (system_id, answer.text)
