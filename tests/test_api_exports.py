@@ -36,7 +36,7 @@ from crossgate.sheets.export_model import (
 from crossgate.sheets.export_model import Requirement as Req
 from crossgate.sheets.model import KnownState
 from crossgate.sheets.plan import plan_import
-from tests.conftest import LiveServer, seeded_store
+from tests.conftest import REPO, LiveServer, seeded_store
 
 SOURCE, TARGET = "fw:crossgate-controls", "fw:eu-ai-act"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -144,7 +144,10 @@ def test_csv_json_and_oscal_exports(server: LiveServer) -> None:
 def test_export_errors_and_roles(server: LiveServer) -> None:
     response = server.client("auditor").get("/v1/exports/crosswalk", params={
         "source": "fw:nope", "target": TARGET, "format": "csv"})
-    assert response.status_code == 404
+    # an unknown framework is an unknown filter value: 422 naming the parameter, listing the
+    # known frameworks
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["path"] == "source"
     assert "fw:nope" in response.json()["message"] and SOURCE in response.json()["message"]
     response = export(server, "pdf")
     assert response.status_code == 422
@@ -366,3 +369,66 @@ def test_derived_column_and_apostrophes_in_a_users_workbook(tmp_path: Path) -> N
     assert added == {("a:1", "b:2"): "=1+1", ("a:2", "b:1"): "'quoted, not a formula"}
     assert [w.message for w in plan.warnings if "derived" in w.message] and not [
         w for w in plan.warnings if "not used" in w.message or "not read" in w.message]
+
+
+# ---------------------------------------------------------------------------------------------
+# Evidence pack: every system id the gate accepts
+
+
+ODD_IDS = ["svc-🚀-émoji", "система-оценки", "名前/with slash", "line\nbreak", "nul\x00byte",
+           'quote"and;semicolon', " spaced out "]
+
+
+def test_evidence_pack_for_any_system_id_the_gate_accepts(fresh_server: LiveServer,
+                                                          tmp_path: Path) -> None:
+    """The gate records decisions for any non-empty id up to 500 characters; the pack's
+    Content-Disposition (a Latin-1 header) carried the raw id and failed with a 500."""
+    import urllib.parse
+    import zipfile
+
+    base = json.loads((REPO / "tests" / "fixtures" / "candidates" / "low_pass.json").read_text())
+    base.pop("as_of", None)  # a recorded decision is evaluated at the server's clock
+    recorded: dict[str, str] = {}
+    with fresh_server.client("ci") as ci:
+        for system_id in ODD_IDS:
+            answer = ci.post("/v1/gate/decide",
+                             json={**base, "system": {**base["system"], "id": system_id}})
+            if answer.status_code == 422 and "\x00" in system_id:
+                # a gate that refuses NUL (a PostgreSQL ledger cannot store it) names the id
+                assert answer.json()["errors"][0]["path"] == "$.system.id"
+                continue
+            assert answer.status_code == 200, answer.text
+            recorded[system_id] = answer.json()["decision_id"]
+    assert len(recorded) >= len(ODD_IDS) - 1
+    with fresh_server.client("auditor") as auditor:
+        for system_id in recorded:
+            stored = system_id.strip()  # the gate input strips surrounding white space
+            answer = auditor.get("/v1/exports/evidence-pack", params={"system": stored})
+            assert answer.status_code == 200, (system_id, answer.text)
+            disposition = answer.headers["content-disposition"]
+            assert disposition.isascii() and "\n" not in disposition
+            exact = disposition.split("filename*=UTF-8''", 1)[1]
+            assert urllib.parse.unquote(exact) == f"evidence-pack-{stored}.zip".replace("/", "_")
+            fallback = disposition.split('filename="', 1)[1].split('"', 1)[0]
+            assert fallback.endswith(".zip") and all(c.isalnum() or c in "._-" for c in fallback)
+            pack = tmp_path / "pack.zip"
+            pack.write_bytes(answer.content)
+            with zipfile.ZipFile(pack) as zf:
+                assert zf.testzip() is None
+                manifest = json.loads(zf.read("manifest.json"))
+                names = zf.namelist()
+            assert manifest["system"] == stored and manifest["decisions"] == 1
+            assert all(name.isascii() and ".." not in name for name in names)
+            assert any(recorded[system_id] in name for name in names)
+
+
+@pytest.mark.parametrize(("param", "value"), [
+    ("to", "9999-12-31T23:00:00-05:00"), ("from", "0001-01-01T00:30:00+01:00"),
+    ("from", "2263-01-01T00:00:00Z"), ("to", "1600-01-01T00:00:00")])
+def test_evidence_pack_period_out_of_range_is_422(server: LiveServer, param: str,
+                                                  value: str) -> None:
+    answer = server.client("auditor").get("/v1/exports/evidence-pack",
+                                          params={"system": "support-summarizer", param: value})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["path"] == param
+    assert "1678" in answer.json()["message"]

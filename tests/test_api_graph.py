@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from tests.conftest import LiveServer
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import LiveServer, seeded_store
 
 
 def test_health_needs_no_token(server: LiveServer) -> None:
@@ -116,3 +124,111 @@ def test_dashboard_cookie_authenticates_get_only(server: LiveServer) -> None:
     with server.client(cookies=cookie) as c:
         assert c.get("/v1/frameworks").status_code == 200
         assert c.post("/v1/coverage", json={"system": {}}).status_code == 401
+
+
+# ---------------------------------------------------------------------------------------------
+# Filter values: a typo is an error listing the allowed values, never "0 gaps"
+
+TYPOS = [  # (parameter, misspelt value, an allowed value the message must list)
+    ("role", "povider", "provider"),
+    ("risk_class", "high riks", "high-risk"),
+    ("tier", "HUGE", "CRITICAL"),
+    ("jurisdiction", "Europe", "EU"),
+    ("status", "unsatisfeid", "unsatisfied"),
+    ("use_case", "hirng", "employment"),
+    ("framework", "fw:eu-ai-akt", "fw:eu-ai-act"),
+]
+
+
+@pytest.mark.parametrize(("param", "value", "allowed"), TYPOS)
+def test_unknown_coverage_filter_is_422_listing_allowed_values(
+        server: LiveServer, param: str, value: str, allowed: str) -> None:
+    with server.client("analyst") as c:
+        answer = c.get("/v1/coverage", params={param: value})
+    assert answer.status_code == 422, answer.text
+    body = answer.json()
+    assert body["code"] == "invalid_input"
+    assert body["errors"][0]["path"] == param
+    assert repr(value) in body["errors"][0]["message"]
+    assert allowed in body["errors"][0]["message"] and allowed in body["message"]
+
+
+def test_coverage_filters_accept_the_importers_spellings(server: LiveServer) -> None:
+    """"high risk" and "Provider" are what the importer accepts for high-risk and provider;
+    the answer is the same as for the canonical spelling."""
+    base = {"framework": "fw:eu-ai-act", "as_of": "2028-01-01"}
+    with server.client("analyst") as c:
+        canonical = c.get("/v1/coverage", params={**base, "role": "provider",
+                                                   "risk_class": "high-risk",
+                                                   "jurisdiction": "EU", "tier": "HIGH"})
+        spelt = c.get("/v1/coverage", params={**base, "role": "Provider",
+                                               "risk_class": "high risk",
+                                               "jurisdiction": "eu", "tier": "high"})
+        no_class = c.get("/v1/coverage", params={**base, "risk_class": "none"})
+    assert canonical.status_code == spelt.status_code == no_class.status_code == 200
+    assert spelt.json()["requirements"] == canonical.json()["requirements"]
+    assert any(r["status"] == "unsatisfied" or r["status"] == "partial"
+               for r in canonical.json()["requirements"])
+
+
+def test_post_coverage_checks_the_systems_vocabulary(server: LiveServer) -> None:
+    system = {"id": "s", "risk_tier": "HIGH", "jurisdictions": ["EU"],
+              "roles": ["provider", "povider"], "eu_ai_act_class": "high-risk"}
+    with server.client("analyst") as c:
+        bad_role = c.post("/v1/coverage", json={"system": system})
+        bad_class = c.post("/v1/coverage", json={"system": {
+            **system, "roles": ["provider"], "eu_ai_act_class": "high riks"}})
+        bad_place = c.post("/v1/coverage", json={"system": {
+            **system, "roles": ["provider"], "jurisdictions": ["EU", "Europe"]}})
+        bad_framework = c.post("/v1/coverage", json={"system": {**system, "roles": ["provider"]},
+                                                     "framework": ["fw:nope"]})
+        # a jurisdiction no framework names is still a well-formed one a system may be in
+        fine = c.post("/v1/coverage", json={"system": {
+            **system, "roles": ["Provider"], "eu_ai_act_class": "high risk",
+            "jurisdictions": ["EU", "JP"]}})
+    assert bad_role.status_code == 422
+    assert bad_role.json()["errors"][0]["path"] == "$.system.roles[1]"
+    assert "deployer" in bad_role.json()["message"]
+    assert bad_class.status_code == 422
+    assert bad_class.json()["errors"][0]["path"] == "$.system.eu_ai_act_class"
+    assert bad_place.status_code == 422
+    assert bad_place.json()["errors"][0]["path"] == "$.system.jurisdictions[1]"
+    assert bad_framework.status_code == 422
+    assert bad_framework.json()["errors"][0]["path"] == "$.framework[0]"
+    assert fine.status_code == 200, fine.text
+
+
+def test_requirement_list_filters(server: LiveServer) -> None:
+    with server.client("analyst") as c:
+        kind = c.get("/v1/requirements", params={"kind": "contrl"})
+        framework = c.get("/v1/requirements", params={"framework": "fw:nope"})
+        controls = c.get("/v1/requirements", params={"kind": "Control"})
+    assert kind.status_code == 422 and kind.json()["errors"][0]["path"] == "kind"
+    assert "obligation" in kind.json()["message"]
+    assert framework.status_code == 422 and framework.json()["errors"][0]["path"] == "framework"
+    assert "fw:eu-ai-act" in framework.json()["message"]
+    assert controls.status_code == 200
+    rows = controls.json()["requirements"]
+    assert rows and {r["kind"] for r in rows} == {"control"}
+
+
+def test_cli_coverage_exits_2_on_an_unknown_filter_value(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(seeded_store() / "graph", data_dir / "graph")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "crossgate.cli", "coverage", *args,
+                               "--data-dir", str(data_dir)],
+                              capture_output=True, text=True, timeout=120)
+
+    for option, value, allowed in [("--role", "povider", "provider"),
+                                   ("--risk-class", "high riks", "high-risk"),
+                                   ("--jurisdiction", "Europe", "EU"),
+                                   ("--tier", "HUGE", "CRITICAL")]:
+        done = run(option, value)
+        assert done.returncode == 2, (option, done.stdout)
+        assert f"unknown {option[2:].replace('-', ' ')} {value!r}" in done.stderr
+        assert allowed in done.stderr
+    done = run("--role", "Provider", "--risk-class", "high risk", "--gaps", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["requirements"]

@@ -332,3 +332,26 @@ def test_cli_template_import_list_revert(data_dir: Path, tmp_path: Path) -> None
     assert run.returncode == 1 and "already reverted" in run.stderr
     listed = json.loads(cli("import", "list", "--json", *dd).stdout)
     assert listed[0]["import_id"] == import_id and listed[0]["reverted_in"] is not None
+
+
+def test_csv_field_over_128_kib_is_read_not_a_500(server: LiveServer) -> None:
+    """Python's csv module refuses a field over 128 KiB by default ("field larger than field
+    limit", a 500 before): fields up to the upload limit are read and validated like others."""
+    import csv as csv_module
+    import io
+
+    rationale = "r" * (200 * 1024)
+    stream = io.StringIO()
+    csv_module.writer(stream).writerows([
+        ("source", "target", "relation", "rationale"),
+        ("ctrl:SUP-001", "euaia:art-9", "equal", rationale),
+    ])
+    with server.client("legal") as client:
+        response = client.post("/v1/imports", params={"dry_run": "true"},
+                               files={"file": ("long.csv", stream.getvalue().encode())})
+    assert response.status_code == 200, response.text[:500]
+    plan = response.json()
+    assert plan["errors"] == [] and plan["dry_run"] is True
+    changed = plan["diff"]["added"] + plan["diff"]["changed"]
+    assert changed, plan["diff"]
+

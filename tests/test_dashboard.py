@@ -181,6 +181,57 @@ def test_gaps_filters_change_the_rows(server: LiveServer) -> None:
     assert "us-nyc:" not in eu.split('id="gaps-table"')[1]
 
 
+@pytest.mark.parametrize(("url", "param", "allowed"), [
+    ("/ui/gaps?role=povider", "role", "provider"),
+    ("/ui/gaps?risk_class=high+riks", "risk_class", "high-risk"),
+    ("/ui/overview?tier=HUGE", "tier", "CRITICAL"),
+    ("/ui/overview?jurisdiction=Europe", "jurisdiction", "US-CO"),
+    ("/ui/gaps?status=unsatisfeid", "status", "unsatisfied"),
+    ("/ui/gaps?framework=fw:nope", "framework", "fw:eu-ai-act"),
+    ("/ui/gaps?sources=everything", "sources", "library"),
+    ("/ui/overview?as_of=2027-13-01", "as_of", "YYYY-MM-DD"),
+    ("/ui/matrix?source=fw:nope", "source", "fw:eu-ai-act"),
+    ("/ui/decisions?outcome=alow", "outcome", "allow"),
+    ("/ui/analytics?bucket=month", "bucket", "week"),
+    ("/ui/analytics?gate=deploymnet", "gate", "deployment"),
+])
+def test_unknown_dashboard_filter_is_a_422_page_listing_allowed_values(
+        server: LiveServer, url: str, param: str, allowed: str) -> None:
+    with ui_client(server, "admin") as client:
+        response = client.get(url)
+    assert response.status_code == 422, (url, response.status_code)
+    assert f"{param}:" in response.text and allowed in response.text
+
+
+def test_dashboard_filters_accept_the_importers_spellings(server: LiveServer) -> None:
+    with ui_client(server, "admin") as client:
+        for url in ("/ui/gaps?role=Provider&risk_class=high+risk&tier=high",
+                    "/ui/overview?jurisdiction=eu&risk_class=none"):
+            assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize(("page", "query", "param"), [
+    ("decisions", "since=0001-01-01", "since"),
+    ("decisions", "until=9999-12-31", "until"),
+    ("decisions", "since=2026-02-30", "since"),
+    ("decisions", f"page={2**63}", "page"),
+    ("decisions", "page=99999999999999999999999", "page"),
+    ("decisions", "page=-1", "page"),
+    ("analytics", "until=9999-12-31", "until"),
+    ("analytics", "since=0001-01-01", "since"),
+])
+def test_dashboard_ledger_pages_refuse_dates_and_pages_out_of_range(
+        server: LiveServer, page: str, query: str, param: str) -> None:
+    """Year 1 and 9999 and pages past a 64-bit offset were 500s: now a 422 page naming the
+    parameter."""
+    with ui_client(server, "auditor") as client:
+        response = client.get(f"/ui/{page}?{query}")
+        assert response.status_code == 422, (query, response.status_code)
+        assert f"{param}:" in response.text
+        ok = client.get(f"/ui/{page}?since=2026-01-01&until=2261-12-31&page=1")
+        assert ok.status_code == 200
+
+
 def test_matrix_links_the_xlsx_export(server: LiveServer) -> None:
     with ui_client(server, "auditor") as client:
         html = client.get("/ui/matrix", params={"source": "fw:crossgate-controls",

@@ -355,8 +355,9 @@ def test_errors_are_located_by_sheet_row_column_and_value() -> None:
     assert "duplicate" in result.warnings[0].message
     payload = result.to_json()
     assert set(payload) >= {"errors", "warnings", "diff", "counts", "file"}
-    assert all(set(e) == {"sheet", "row", "column", "value", "message"}
+    assert all(set(e) == {"path", "sheet", "row", "column", "value", "message"}
                for e in payload["errors"])
+    assert payload["errors"][0]["path"] == "mappings!C2"
     assert payload["file"]["sha256"] and payload["counts"]["errors"] == 12
     json.dumps(payload)  # serialisable as is
     text = result.summary_text()

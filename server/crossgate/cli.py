@@ -98,31 +98,37 @@ def coverage(
     jurisdiction: Annotated[list[str] | None, typer.Option(help="e.g. EU, US-CO, US-NYC")] = None,
     role: Annotated[list[str] | None, typer.Option(help="provider, deployer, developer ...")] = None,
     risk_class: Annotated[str | None, typer.Option(help="EU AI Act class, e.g. high-risk")] = None,
+    use_case: Annotated[list[str] | None, typer.Option(help="e.g. employment, lending")] = None,
+    tier: Annotated[str | None, typer.Option(help="LOW, MEDIUM, HIGH or CRITICAL")] = None,
     as_of: Annotated[str | None, typer.Option(help="Evaluate as of YYYY-MM-DD (default today)")] = None,
     by: Annotated[str, typer.Option(help="controls (the library) or evidence (all types)")] = "controls",
     gaps: Annotated[bool, typer.Option("--gaps", help="Only unsatisfied and partial")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Which applicable requirements are satisfied, partial or unsatisfied, and by which path."""
-    from crossgate.graph.applicability import SystemProfile
+    """Which applicable requirements are satisfied, partial or unsatisfied, and by which path.
+    A filter value the graph does not know exits 2, listing the allowed ones."""
+    from crossgate import filters as F
     from crossgate.graph.coverage import compute, sources_for
 
     try:
         day = date.fromisoformat(as_of) if as_of else date.today()
     except ValueError as exc:
         raise _err(f"--as-of must be a date YYYY-MM-DD, not {as_of!r}") from exc
+    if by not in ("controls", "evidence"):
+        raise _err(f"by: unknown sources {by!r}; allowed: controls, evidence")
     runtime = open_runtime(load_settings(data_dir))
     view = runtime.view()
-    for fw in framework or []:
-        if fw not in view.model.frameworks:
-            raise _err(f"no framework {fw!r}; known: {', '.join(sorted(view.model.frameworks))}")
     model = view.model
+    try:
+        frameworks = F.check(framework or [], F.FRAMEWORK, model, "framework")
+        system = F.profile(model, jurisdiction=jurisdiction, role=role, risk_class=risk_class,
+                           use_case=use_case, tier=tier)
+    except F.UnknownValue as exc:
+        raise _err(str(exc)) from None
     sources = sources_for(model, by)
-    system = SystemProfile(jurisdictions=tuple(jurisdiction) if jurisdiction else None,
-                           roles=tuple(role) if role else None, risk_class=risk_class)
     report = compute(model, view.crosswalk, sources, system, day,
-                     frameworks=set(framework) if framework else None)
+                     frameworks=set(frameworks) or None)
     rows = [r for r in report.requirements
             if not gaps or r.status in ("unsatisfied", "partial")]
     if as_json:

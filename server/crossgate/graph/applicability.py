@@ -13,6 +13,8 @@ from typing import Any
 
 from crossgate.graph.model import Applicability, Requirement
 
+# The EU AI Act class of a system that has none: it is outside every class-bound obligation.
+NO_RISK_CLASS = "none"
 # EU law says provider, US state laws say developer: a system in one role is in the other.
 ROLE_EQUIVALENTS = {"provider": {"provider", "developer"}, "developer": {"provider", "developer"}}
 
@@ -36,7 +38,7 @@ def profile_of_system(system: Mapping[str, Any]) -> SystemProfile:
     return SystemProfile(
         jurisdictions=tuple(system.get("jurisdictions") or ()),
         roles=tuple(system.get("roles") or ()),
-        risk_class=system.get("eu_ai_act_class") or "none",
+        risk_class=system.get("eu_ai_act_class") or NO_RISK_CLASS,
         use_cases=tuple(system.get("use_cases") or ()),
         tier=system.get("risk_tier"),
         personal_data=bool(system.get("personal_data", False)),

@@ -187,6 +187,12 @@ def read_csv(data: bytes, filename: str, limits: Limits) -> tuple[RawSheet, list
         delimiter = max(",;\t|", key=first.count)
     rows: list[list[Any]] = []
     cells = 0
+    # The csv module refuses a field over 128 KiB by default (and that is the only error its
+    # non-strict reader raises). A field is bounded by the upload limit already (the whole file
+    # is), so fields up to that size are read like any other and the validation judges their
+    # content. The csv limit is process-wide and only ever raised.
+    if csv.field_size_limit() < limits.max_upload_bytes:
+        csv.field_size_limit(limits.max_upload_bytes)
     for record in csv.reader(io.StringIO(content, newline=""), delimiter=delimiter):
         rows.append(record)
         cells += len(record)

@@ -161,6 +161,12 @@ def error_page(request: Request, status_code: int, title: str, message: str,
                                message=message))
 
 
+def bad_filter(request: Request, exc: ValueError, session: Session | None) -> PageResponse:
+    """422 for a filter the page cannot honour (an unknown value, a date out of range): the
+    message names the parameter and what it accepts, as the API's 422 does."""
+    return error_page(request, 422, "Invalid filter", str(exc), session)
+
+
 def query(**params: Any) -> str:
     """A query string from params; lists repeat the key, None and '' are left out."""
     pairs: list[tuple[str, str]] = []

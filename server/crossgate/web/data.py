@@ -16,11 +16,12 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
+from crossgate import filters as F
 from crossgate.graph.applicability import SystemProfile, profile_of_system
 from crossgate.graph.closure import FULL, PASSES
 from crossgate.graph.coverage import CoverageReport, compute, sources_for
+from crossgate.graph.model import GraphModel
 from crossgate.graph.view import GraphView
-from crossgate.graph.vocab import TIERS
 from crossgate.ledger import Ledger
 from crossgate.ledger.records import LedgerRecord
 
@@ -45,37 +46,44 @@ class ProfileForm:
     evidence: list[str] = field(default_factory=list)
     as_of: date = field(default_factory=date.today)
     frameworks: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_query(cls, params: QueryParams) -> ProfileForm:
+    def from_query(cls, params: QueryParams, model: GraphModel) -> ProfileForm:
+        """The form from the query; a value outside its set raises filters.UnknownValue (or
+        OutOfRange for a date), which the page answers with 422, as GET /v1/coverage does."""
+        def one(name: str, value_set: F.ValueSet) -> str:
+            return F.check_one(params.get(name, "").strip() or None, value_set, model, name) or ""
+
+        def many(name: str, value_set: F.ValueSet) -> list[str]:
+            return F.check(_clean(params.getlist(name)), value_set, model, name)
+
         form = cls(
-            jurisdictions=_clean(params.getlist("jurisdiction")),
-            roles=_clean(params.getlist("role")),
-            risk_class=params.get("risk_class", "").strip(),
-            tier=params.get("tier", "").strip().upper(),
-            use_cases=_clean(params.getlist("use_case")),
+            jurisdictions=many("jurisdiction", F.JURISDICTION),
+            roles=many("role", F.ROLE),
+            risk_class=one("risk_class", F.RISK_CLASS),
+            tier=one("tier", F.TIER),
+            use_cases=many("use_case", F.USE_CASE),
             personal_data=params.get("personal_data", "").strip(),
             user_facing=params.get("user_facing", "").strip(),
             sources=params.get("sources", "library").strip() or "library",
             evidence=_clean(params.getlist("ev")),
-            frameworks=_clean(params.getlist("framework")),
+            frameworks=many("framework", F.FRAMEWORK),
         )
         if form.sources not in SOURCE_MODES:
-            form.problems.append(f"Unknown sources {form.sources!r}; using the control library.")
-            form.sources = "library"
-        if form.tier and form.tier not in TIERS:
-            form.problems.append(f"Unknown tier {form.tier!r}; ignored.")
-            form.tier = ""
+            raise F.UnknownValue("sources", "sources", form.sources, SOURCE_MODES)
         for name in ("personal_data", "user_facing"):
             if getattr(form, name) not in TRI:
-                setattr(form, name, "")
+                raise F.UnknownValue(name, name.replace("_", " "), getattr(form, name),
+                                     [v for v in TRI if v])
+        unknown = [e for e in form.evidence if e not in model.evidence_types]
+        if unknown:
+            raise F.UnknownValue("ev", "evidence type", unknown[0], model.evidence_types)
         raw = params.get("as_of", "").strip()
         if raw:
             try:
                 form.as_of = date.fromisoformat(raw)
             except ValueError:
-                form.problems.append(f"{raw!r} is not a date (YYYY-MM-DD); using today.")
+                raise F.OutOfRange("as_of", f"{raw[:40]!r} is not a date (YYYY-MM-DD)") from None
         return form
 
     def system(self) -> SystemProfile:
@@ -144,20 +152,15 @@ def report(view: GraphView, form: ProfileForm, frameworks: set[str] | None = Non
 
 
 def form_options(view: GraphView) -> dict[str, list[str]]:
-    """Choices for the profile form: the values the graph's requirements are scoped by."""
-    found: dict[str, set[str]] = defaultdict(set)
-    for req in view.model.requirements.values():
-        for key in ("jurisdictions", "roles", "risk_classes", "use_cases"):
-            found[key].update(getattr(req.applicability, key))
-    for fw in view.model.frameworks.values():
-        if fw.get("jurisdiction") and fw["jurisdiction"] != "ORG":
-            found["jurisdictions"].add(str(fw["jurisdiction"]))
+    """Choices for the profile form: the values the filters accept (crossgate/filters.py),
+    jurisdictions and use cases as the graph names them."""
+    model = view.model
     return {
-        "jurisdictions": sorted(found["jurisdictions"]),
-        "roles": sorted(found["roles"]),
-        "risk_classes": sorted(found["risk_classes"] | {"none"}),
-        "use_cases": sorted(found["use_cases"]),
-        "tiers": list(TIERS),
+        "jurisdictions": sorted(j for j in F.JURISDICTION.allowed(model) if j != "ORG"),
+        "roles": sorted(F.ROLE.allowed(model)),
+        "risk_classes": sorted(F.RISK_CLASS.allowed(model)),
+        "use_cases": sorted(F.USE_CASE.allowed(model)),
+        "tiers": list(F.TIER.allowed(model)),
     }
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from crossgate import filters as F
 from crossgate.graph.coverage import STATUSES, compute
 from crossgate.graph.model import Mapping
 from crossgate.web import charts
@@ -18,6 +19,7 @@ from crossgate.web.common import (
     RELATION_MEANING,
     Session,
     UIRoute,
+    bad_filter,
     error_page,
     page,
     render,
@@ -42,11 +44,21 @@ Reader = Annotated[Session, Depends(page(*GRAPH_PAGES))]
 MAX_HEATMAP_SYSTEMS = 40
 
 
+GAP_STATUSES = ("unsatisfied", "partial")
+
+
+def _form(request: Request, session: Session, model: Any) -> ProfileForm:
+    try:
+        return ProfileForm.from_query(request.query_params, model)
+    except ValueError as exc:
+        raise bad_filter(request, exc, session) from None
+
+
 @router.get("/ui/overview")
 def overview(request: Request, session: Reader) -> Response:
     runtime = runtime_of(request)
     view = runtime.view()
-    form = ProfileForm.from_query(request.query_params)
+    form = _form(request, session, view.model)
     rep = report(view, form)
     summary = rep.summary()
     rows = []
@@ -101,13 +113,13 @@ def _heatmap(request: Request, session: Session, view: Any, form: ProfileForm
 def gaps(request: Request, session: Reader) -> Response:
     view = runtime_of(request).view()
     model = view.model
-    form = ProfileForm.from_query(request.query_params)
-    wanted_status = [s for s in request.query_params.getlist("status")
-                     if s in ("unsatisfied", "partial")] or ["unsatisfied", "partial"]
-    unknown = [f for f in form.frameworks if f not in model.frameworks]
+    form = _form(request, session, model)
+    wanted_status = request.query_params.getlist("status")
+    unknown = [s for s in wanted_status if s not in GAP_STATUSES]
     if unknown:
-        form.problems.append("Unknown framework(s) ignored: " + ", ".join(unknown))
-        form.frameworks = [f for f in form.frameworks if f in model.frameworks]
+        raise bad_filter(request, F.UnknownValue("status", "status", unknown[0], GAP_STATUSES),
+                         session)
+    wanted_status = wanted_status or list(GAP_STATUSES)
     rep = report(view, form, frameworks=set(form.frameworks) or None)
     applicable = [r for r in rep.requirements if r.status != "not_applicable"]
     rows = [r for r in applicable if r.status in wanted_status]
@@ -192,7 +204,10 @@ def matrix(request: Request, session: Reader) -> Response:
     target = params.get("target") or ("fw:eu-ai-act" if "fw:eu-ai-act" in frameworks
                                       else next(iter(sorted(frameworks)), ""))
     show_all = params.get("all") == "1"
-    problems = [f"No framework {fw!r}." for fw in (source, target) if fw not in frameworks]
+    for name in ("source", "target"):
+        if params.get(name) and params[name] not in frameworks:
+            raise bad_filter(request, F.UnknownValue(name, "framework", params[name], frameworks),
+                             session)
     fw_of = {r.id: r.framework for r in model.requirements.values()}
     cells: dict[tuple[str, str], Mapping] = {}
     reverse = 0
@@ -212,6 +227,6 @@ def matrix(request: Request, session: Reader) -> Response:
         rel_counts[m.relation] += 1
     return render(request, "matrix.html", session=session, active="matrix",
                   frameworks=frameworks, source=source, target=target, show_all=show_all,
-                  problems=problems, rows=[(r, model.node_title(r)) for r in row_ids],
+                  rows=[(r, model.node_title(r)) for r in row_ids],
                   cols=[(c, model.node_title(c)) for c in col_ids], cells=cells,
                   reverse=reverse, rel_counts=rel_counts, meaning=RELATION_MEANING)

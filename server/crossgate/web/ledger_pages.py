@@ -9,11 +9,22 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from starlette.datastructures import QueryParams
 
+from crossgate import filters as F
 from crossgate.ledger import Ledger
 from crossgate.ledger.records import LedgerRecord
 from crossgate.web import analytics, charts
-from crossgate.web.common import LEDGER_PAGES, Session, UIRoute, error_page, page, render, runtime_of
+from crossgate.web.common import (
+    LEDGER_PAGES,
+    Session,
+    UIRoute,
+    bad_filter,
+    error_page,
+    page,
+    render,
+    runtime_of,
+)
 from crossgate.web.data import latest_by_system
 
 router = APIRouter(route_class=UIRoute, include_in_schema=False)
@@ -21,14 +32,21 @@ Auditor = Annotated[Session, Depends(page(*LEDGER_PAGES))]
 PAGE_SIZE = 50
 
 
-def _day(value: str | None, problems: list[str], name: str) -> date | None:
+# Pages the decision list can address: the ledger's offset is a signed 64-bit integer.
+MAX_PAGE = (2**63 - 1) // PAGE_SIZE
+OUTCOMES = ("allow", "deny")
+BUCKETS = ("day", "week")
+
+
+def _day(params: QueryParams, name: str) -> date | None:
+    value = (params.get(name) or "").strip()
     if not value:
         return None
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value)
     except ValueError:
-        problems.append(f"{name}: {value!r} is not a date (YYYY-MM-DD); ignored.")
-        return None
+        raise F.OutOfRange(name, f"{value[:40]!r} is not a date (YYYY-MM-DD)") from None
+    return F.day_bound(day, name)
 
 
 def _bounds(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
@@ -44,19 +62,16 @@ def decisions(request: Request, session: Auditor) -> Response:
     runtime = runtime_of(request)
     ledger = runtime.ledger
     params = request.query_params
-    problems: list[str] = []
     system = (params.get("system") or "").strip() or None
     outcome = params.get("outcome") or None
-    if outcome not in (None, "allow", "deny"):
-        problems.append(f"Outcome {outcome!r} is not allow or deny; ignored.")
-        outcome = None
-    since = _day(params.get("since"), problems, "From")
-    until = _day(params.get("until"), problems, "To")
-    start, end = _bounds(since, until)
     try:
-        page_no = max(1, int(params.get("page") or 1))
-    except ValueError:
-        page_no = 1
+        if outcome not in (None, *OUTCOMES):
+            raise F.UnknownValue("outcome", "outcome", outcome, OUTCOMES)
+        since, until = _day(params, "since"), _day(params, "until")
+        page_no = F.page_number(params.get("page"), "page", MAX_PAGE)
+    except ValueError as exc:
+        raise bad_filter(request, exc, session) from None
+    start, end = _bounds(since, until)
     total = ledger.count(system=system, outcome=outcome, since=start, until=end)
     records = ledger.list(system=system, outcome=outcome, since=start, until=end,
                           limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
@@ -66,7 +81,7 @@ def decisions(request: Request, session: Auditor) -> Response:
                   records=records, total=total, page=page_no, page_size=PAGE_SIZE,
                   system=system or "", outcome=outcome or "",
                   since=since.isoformat() if since else "",
-                  until=until.isoformat() if until else "", problems=problems,
+                  until=until.isoformat() if until else "",
                   check=check, systems=systems)
 
 
@@ -129,9 +144,10 @@ def decision(decision_id: str, request: Request, session: Auditor) -> Response:
 def gate_analytics(request: Request, session: Auditor) -> Response:
     runtime = runtime_of(request)
     params = request.query_params
-    problems: list[str] = []
-    since = _day(params.get("since"), problems, "From")
-    until = _day(params.get("until"), problems, "To")
+    try:
+        since, until = _day(params, "since"), _day(params, "until")
+    except ValueError as exc:
+        raise bad_filter(request, exc, session) from None
     start, end = _bounds(since, until)
     gate = (params.get("gate") or "").strip()
     records: list[LedgerRecord] = []
@@ -143,7 +159,15 @@ def gate_analytics(request: Request, session: Auditor) -> Response:
             continue
         records.append(analytics.slim(record))
     size = params.get("bucket") or ""
-    if size not in ("day", "week"):
+    known_gates = gates | set(runtime.view().model.profiles)
+    try:
+        if gate and gate not in known_gates:
+            raise F.UnknownValue("gate", "gate", gate, known_gates)
+        if size and size not in BUCKETS:
+            raise F.UnknownValue("bucket", "bucket", size, BUCKETS)
+    except ValueError as exc:
+        raise bad_filter(request, exc, session) from None
+    if not size:
         size = analytics.choose_bucket(records)
     buckets = analytics.pass_rate(records, size)
     allow = sum(1 for r in records if r.outcome == "allow")
@@ -156,7 +180,7 @@ def gate_analytics(request: Request, session: Auditor) -> Response:
                   records=records, allow=allow, deny=len(records) - allow, buckets=buckets,
                   chart=charts.pass_rate_chart(buckets), size=size, codes=codes, items=items,
                   denied=denied, cycles=cycles, median_cycle=median_cycle, near=near,
-                  near_ratio=ratio, gates=sorted(gates), gate=gate, problems=problems,
+                  near_ratio=ratio, gates=sorted(gates), gate=gate,
                   since=since.isoformat() if since else "",
                   until=until.isoformat() if until else "",
                   duration=analytics.human_duration, near_code=analytics.NEAR_MISS_CODE)

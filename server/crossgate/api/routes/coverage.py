@@ -5,15 +5,23 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from crossgate import filters as F
 from crossgate.api.deps import Reader, RuntimeDep
+from crossgate.api.errors import ApiError
+from crossgate.api.routes import ERRORS, unknown_value
 from crossgate.gate.input import System
-from crossgate.graph.applicability import SystemProfile, profile_of_system
+from crossgate.graph.applicability import profile_of_system
 from crossgate.graph.coverage import compute, sources_for
+from crossgate.graph.model import GraphModel
+from crossgate.graph.vocab import LEGAL_STATUSES
 
-router = APIRouter(prefix="/v1", tags=["coverage"])
+router = APIRouter(prefix="/v1", tags=["coverage"], responses=ERRORS)
+
+Status = Literal["satisfied", "partial", "unsatisfied", "not_applicable"]
+LegalState = Literal[LEGAL_STATUSES]  # type: ignore[valid-type]
 
 
 class CoverageRequest(BaseModel):
@@ -26,7 +34,37 @@ class CoverageRequest(BaseModel):
     framework: list[str] | None = None
 
 
-@router.get("/coverage")
+class RequirementCoverage(BaseModel):
+    id: str
+    title: str
+    framework: str | None
+    kind: str
+    citation: str | None
+    status: Status
+    legal_state: LegalState
+    applies_from: str | None
+    path: list[str] = Field(description="source ... requirement, the chain that covers it")
+    path_titles: list[str]
+    reason: str | None = Field(description="why it does not apply")
+
+
+class Coverage(BaseModel):
+    as_of: date
+    revision: int
+    summary: dict[str, dict[str, int]] = Field(
+        description="per framework: applicable, each status, upcoming")
+    requirements: list[RequirementCoverage]
+
+
+class LibraryCoverage(Coverage):
+    sources: Literal["controls", "evidence"]
+
+
+class SystemCoverage(Coverage):
+    sources: list[str] = Field(description="the evidence types given")
+
+
+@router.get("/coverage", response_model=LibraryCoverage)
 def coverage_get(
     runtime: RuntimeDep,
     _: Reader,
@@ -41,44 +79,58 @@ def coverage_get(
     status: Annotated[list[str] | None, Query()] = None,
 ) -> dict[str, object]:
     """Coverage of each applicable requirement by the whole control library (or every evidence
-    type): "which obligations for a high-risk provider have no control mapped?"."""
+    type): "which obligations for a high-risk provider have no control mapped?". Every filter
+    value must be one the graph knows (importer spellings such as "high risk" are accepted);
+    anything else is 422 listing the allowed values."""
     view = runtime.view()
-    _check_frameworks(view, framework)
-    system = SystemProfile(
-        jurisdictions=tuple(jurisdiction) if jurisdiction else None,
-        roles=tuple(role) if role else None,
-        risk_class=risk_class, use_cases=tuple(use_case) if use_case else None, tier=tier,
-    )
-    sources = sources_for(view.model, by)
-    report = compute(view.model, view.crosswalk, sources, system, as_of or date.today(),
-                     frameworks=set(framework) if framework else None)
+    model = view.model
+    try:
+        frameworks = F.check(framework or [], F.FRAMEWORK, model, "framework")
+        statuses = F.check(status or [], F.STATUS, model, "status")
+        system = F.profile(model, jurisdiction=jurisdiction, role=role, risk_class=risk_class,
+                           use_case=use_case, tier=tier)
+    except F.UnknownValue as exc:
+        raise unknown_value(exc) from None
+    sources = sources_for(model, by)
+    report = compute(model, view.crosswalk, sources, system, as_of or date.today(),
+                     frameworks=set(frameworks) or None)
     out = report.as_dict()
     out["sources"] = by
-    if status:
-        out["requirements"] = [r for r in out["requirements"] if r["status"] in status]  # type: ignore[attr-defined]
+    if statuses:
+        out["requirements"] = [r for r in out["requirements"] if r["status"] in statuses]  # type: ignore[attr-defined]
     return out
 
 
-@router.post("/coverage")
+@router.post("/coverage", response_model=SystemCoverage)
 def coverage_post(body: CoverageRequest, runtime: RuntimeDep, _: Reader) -> dict[str, object]:
-    """Coverage of each requirement by the evidence types one system has."""
+    """Coverage of each requirement by the evidence types one system has. Roles and the EU AI
+    Act class must be ones the graph's vocabulary defines; jurisdictions and use cases must be
+    well-formed (a system may name one no requirement mentions)."""
     view = runtime.view()
-    _check_frameworks(view, body.framework)
-    unknown = [e for e in body.evidence_types if e not in view.model.evidence_types
-               and e not in view.model.requirements]
+    model = view.model
+    unknown = [{"path": f"$.evidence_types[{i}]", "message": f"unknown evidence type {e!r}"}
+               for i, e in enumerate(body.evidence_types)
+               if e not in model.evidence_types and e not in model.requirements]
     if unknown:
-        raise HTTPException(422, {"message": "unknown evidence types",
-                                  "errors": [{"path": f"$.evidence_types[{i}]", "value": e}
-                                             for i, e in enumerate(body.evidence_types)
-                                             if e in unknown]})
-    system = profile_of_system(body.system.model_dump())
-    report = compute(view.model, view.crosswalk, body.evidence_types, system,
-                     body.as_of or date.today(),
-                     frameworks=set(body.framework) if body.framework else None)
+        raise ApiError(422, "unknown evidence types", errors=unknown)
+    try:
+        frameworks = F.check(body.framework or [], F.FRAMEWORK, model, "$.framework",
+                             indexed=True)
+        system = _checked_system(body.system, model)
+    except F.UnknownValue as exc:
+        raise unknown_value(exc) from None
+    report = compute(model, view.crosswalk, body.evidence_types, profile_of_system(system),
+                     body.as_of or date.today(), frameworks=set(frameworks) or None)
     return report.as_dict()
 
 
-def _check_frameworks(view, frameworks: list[str] | None) -> None:
-    for fw in frameworks or []:
-        if fw not in view.model.frameworks:
-            raise HTTPException(404, f"no framework {fw!r}; GET /v1/frameworks lists them")
+def _checked_system(system: System, model: GraphModel) -> dict[str, object]:
+    out = system.model_dump()
+    out["roles"] = F.check(system.roles, F.ROLE, model, "$.system.roles", indexed=True)
+    if system.eu_ai_act_class is not None:
+        out["eu_ai_act_class"] = F.check_one(system.eu_ai_act_class, F.RISK_CLASS, model,
+                                             "$.system.eu_ai_act_class")
+    out["jurisdictions"] = F.well_formed(system.jurisdictions, F.JURISDICTION,
+                                         "$.system.jurisdictions")
+    out["use_cases"] = F.well_formed(system.use_cases, F.USE_CASE, "$.system.use_cases")
+    return out

@@ -16,15 +16,17 @@ from typing import IO, Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
+from crossgate import filters as F
 from crossgate.api.deps import READ_GRAPH, RuntimeDep, require
-from crossgate.sheets.crosswalk_view import UnknownFramework, crosswalk_view
+from crossgate.api.routes import ERRORS, media, unknown_value
+from crossgate.sheets.crosswalk_view import crosswalk_view
 from crossgate.sheets.export_csvjson import iter_crosswalk_csv, iter_crosswalk_json
 from crossgate.sheets.export_matrix import write_crosswalk_xlsx
 from crossgate.sheets.export_model import CrosswalkView
 from crossgate.sheets.export_oscal import EmptyMappingCollection, iter_oscal_mapping_collection
 from crossgate.tokens import TokenInfo
 
-router = APIRouter(prefix="/v1/exports", tags=["exports"])
+router = APIRouter(prefix="/v1/exports", tags=["exports"], responses=ERRORS)
 # The crosswalk is graph data every graph reader may see (the dashboard links it for them);
 # the evidence pack, which holds decisions, stays with auditors (routes/audit.py).
 Reader = Annotated[TokenInfo, Depends(require(*READ_GRAPH))]
@@ -68,8 +70,8 @@ def _xlsx_chunks(view: CrosswalkView) -> tuple[Iterator[bytes], int]:
 
 
 @router.get("/crosswalk", response_class=StreamingResponse,
-            responses={200: {"content": {MEDIA_TYPES["xlsx"]: {}, "text/csv": {},
-                                         "application/json": {}}}})
+            responses=media(MEDIA_TYPES["xlsx"], "text/csv", "application/json",
+                            description="the crosswalk in the format asked for"))
 def crosswalk(
     runtime: RuntimeDep, _: Reader,
     source: Annotated[str, Query(min_length=1, description="source framework id (matrix rows)")],
@@ -83,12 +85,15 @@ def crosswalk(
     """The crosswalk source -> target at the head revision: authored mappings with their
     provenance, derived mappings (marked, with their path) and coverage per source
     requirement. xlsx: matrix, legend, detail and coverage sheets; csv: one row per mapping;
-    json: the whole view; oscal: an OSCAL 1.2 mapping-collection."""
+    json: the whole view; oscal: an OSCAL 1.2 mapping-collection. An unknown framework is 422
+    listing the known ones."""
     graph = runtime.view()
     try:
-        view = crosswalk_view(graph, source, target, derived=derived)
-    except UnknownFramework as exc:
-        raise HTTPException(404, str(exc)) from None
+        for name, framework in (("source", source), ("target", target)):
+            F.check_one(framework, F.FRAMEWORK, graph.model, name)
+    except F.UnknownValue as exc:
+        raise unknown_value(exc) from None
+    view = crosswalk_view(graph, source, target, derived=derived)
     headers = {"Content-Disposition": f'attachment; filename="{filename(source, target, fmt)}"',
                "X-Crossgate-Revision": str(graph.revision)}
     body: Iterator[Any]

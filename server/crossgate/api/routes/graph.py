@@ -2,14 +2,104 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
 
+from crossgate import filters as F
 from crossgate.api.deps import Reader, RuntimeDep
+from crossgate.api.routes import ERRORS, unknown_value
 
-router = APIRouter(prefix="/v1", tags=["graph"])
+router = APIRouter(prefix="/v1", tags=["graph"], responses=ERRORS)
+
+Kind = Literal["obligation", "control", "policy"]
 
 
-@router.get("/frameworks")
+class Framework(BaseModel):
+    id: str
+    title: str | None
+    jurisdiction: str | None
+    publisher: str | None
+    requirements: dict[str, int] = Field(description="number of requirements by kind")
+
+
+class Frameworks(BaseModel):
+    revision: int
+    frameworks: list[Framework]
+
+
+class RequirementRow(BaseModel):
+    id: str
+    title: str
+    kind: Kind
+    framework: str | None
+    citation: str | None
+    status: str
+    applies_from: str | None
+
+
+class Requirements(BaseModel):
+    revision: int
+    requirements: list[RequirementRow]
+
+
+class Mapping(BaseModel):
+    id: str
+    source: str
+    target: str
+    relation: str
+    strength: int | None
+    rationale: str | None
+    rationale_type: str | None
+    author: str | None
+    created: str | None
+    source_doc: str | None
+    import_id: str | None
+    sheet: str | None
+    row: int | None
+    file_sha256: str | None
+
+
+class Applicability(BaseModel):
+    jurisdictions: list[str]
+    roles: list[str]
+    risk_classes: list[str]
+    use_cases: list[str]
+    tiers: list[str]
+    personal_data: bool | None
+    user_facing: bool | None
+
+
+class RequirementDetail(BaseModel):
+    id: str
+    iri: str
+    kind: Kind
+    title: str
+    summary: str | None
+    citation: str | None
+    framework: str | None
+    part_of: str | None
+    parts: list[str]
+    legal_status: str
+    applies_from: str | None
+    applies_to: str | None
+    superseded_by: str | None
+    applicability: Applicability
+    outgoing: list[Mapping]
+    incoming: list[Mapping]
+    revision: int
+
+
+class EvidenceTypeDetail(BaseModel):
+    id: str
+    kind: Literal["evidence_type"]
+    title: str | None
+    summary: str | None
+    outgoing: list[Mapping]
+
+
+@router.get("/frameworks", response_model=Frameworks)
 def frameworks(runtime: RuntimeDep, _: Reader) -> dict[str, object]:
     view = runtime.view()
     counts: dict[str, dict[str, int]] = {}
@@ -25,11 +115,18 @@ def frameworks(runtime: RuntimeDep, _: Reader) -> dict[str, object]:
     }
 
 
-@router.get("/requirements")
+@router.get("/requirements", response_model=Requirements)
 def requirements(
     runtime: RuntimeDep, _: Reader, framework: str | None = None, kind: str | None = None
 ) -> dict[str, object]:
+    """Requirements, optionally of one framework and of one kind; an unknown framework or kind
+    is 422 listing the known ones."""
     model = runtime.view().model
+    try:
+        framework = F.check_one(framework, F.FRAMEWORK, model, "framework")
+        kind = F.check_one(kind, F.KIND, model, "kind")
+    except F.UnknownValue as exc:
+        raise unknown_value(exc) from None
     rows = [
         {"id": r.id, "title": r.title, "kind": r.kind, "framework": r.framework,
          "citation": r.citation, "status": r.status, "applies_from": r.applies_from}
@@ -39,7 +136,7 @@ def requirements(
     return {"revision": model.revision, "requirements": rows}
 
 
-@router.get("/requirements/{req_id:path}")
+@router.get("/requirements/{req_id:path}", response_model=RequirementDetail | EvidenceTypeDetail)
 def requirement(req_id: str, runtime: RuntimeDep, _: Reader) -> dict[str, object]:
     view = runtime.view()
     model = view.model

@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from python_multipart.multipart import FormParserError, MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 
 from crossgate.api.deps import AUDIT, IMPORT, READ_GRAPH, RuntimeDep, require
 from crossgate.api.errors import error_response
+from crossgate.api.routes import ERRORS, attachment, media
 from crossgate.runtime import Runtime
 from crossgate.sheets.commit import (
     ImportRefused,
@@ -37,7 +39,7 @@ from crossgate.web.imports import RECORD_DIR_NAME
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
-router = APIRouter(prefix="/v1", tags=["imports"])
+router = APIRouter(prefix="/v1", tags=["imports"], responses=ERRORS)
 Importer = Annotated[TokenInfo, Depends(require(*IMPORT))]
 HistoryReader = Annotated[TokenInfo, Depends(require(*IMPORT, *AUDIT))]
 TemplateReader = Annotated[TokenInfo, Depends(require(*READ_GRAPH))]
@@ -59,6 +61,85 @@ _UPLOAD_BODY = {
         }}},
     },
 }
+
+
+class Issue(BaseModel):
+    """An error or warning located as Excel shows it; path is sheet!cell where there is one."""
+
+    path: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+
+class ImportFile(BaseModel):
+    name: str
+    sha256: str
+
+
+class Plan(BaseModel):
+    """What an import would change (docs/import.md): located errors and warnings, the diff."""
+
+    import_id: str
+    mode: Literal["merge", "replace"]
+    format: str
+    ok: bool
+    errors: list[Issue]
+    warnings: list[Issue]
+    diff: dict[str, list[dict[str, Any]]] = Field(description="added, changed, removed")
+    counts: dict[str, int]
+    file: ImportFile
+    summary: str
+
+
+class ImportAnswer(Plan):
+    dry_run: bool
+    committed: bool
+    base_revision: int
+    revision: int
+    rewritten_graphs: list[str] | None = None
+    shacl_checked: bool | None = None
+
+
+class ImportRecordOut(BaseModel):
+    import_id: str
+    revision: int
+    created: str
+    author: str
+    mode: str
+    file: str
+    added: int
+    changed: int
+    removed: int
+    reverted_in: int | None
+
+
+class ImportList(BaseModel):
+    revision: int
+    imports: list[ImportRecordOut]
+
+
+class NoHistory(BaseModel):
+    """No history entry (a recorded plan whose revision is gone)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ImportDetail(BaseModel):
+    """The recorded plan's fields (absent when no plan was recorded) and the history entry."""
+
+    model_config = ConfigDict(extra="allow")
+    history: ImportRecordOut | NoHistory
+    recorded: bool
+    reverted_in: int | None
+
+
+class Reverted(BaseModel):
+    import_id: str
+    reverted: bool
+    revision: int
 
 
 def record_dir(runtime: Runtime) -> Path:
@@ -188,7 +269,10 @@ def _plan_and_commit(runtime: Runtime, data: bytes, filename: str, mode: str, dr
         status_code=201, headers={"Location": f"/v1/imports/{plan.import_id}"})
 
 
-@router.post("/imports", status_code=201, openapi_extra=_UPLOAD_BODY)
+@router.post("/imports", status_code=201, openapi_extra=_UPLOAD_BODY,
+             response_model=ImportAnswer,
+             responses={200: {"model": ImportAnswer,
+                              "description": "a dry run, or a file that changes nothing"}})
 async def upload_import(
     request: Request, runtime: RuntimeDep, token: Importer,
     mode: Literal["merge", "replace"] = "merge",
@@ -206,14 +290,14 @@ async def upload_import(
                                    token.name)
 
 
-@router.get("/imports")
+@router.get("/imports", response_model=ImportList)
 def list_imports(runtime: RuntimeDep, _: HistoryReader) -> dict[str, Any]:
     """Committed imports, newest first, each with the revision that reverted it (if any)."""
     return {"revision": runtime.store.head().number,
             "imports": [record.to_json() for record in import_history(runtime.store)]}
 
 
-@router.get("/imports/{import_id}")
+@router.get("/imports/{import_id}", response_model=ImportDetail)
 def get_import(import_id: str, runtime: RuntimeDep, _: HistoryReader) -> dict[str, Any]:
     """The plan recorded when the import was committed (errors, warnings, diff, counts), with
     its history entry (author, revision, reverted_in)."""
@@ -229,7 +313,7 @@ def get_import(import_id: str, runtime: RuntimeDep, _: HistoryReader) -> dict[st
             "reverted_in": history.get("reverted_in")}
 
 
-@router.post("/imports/{import_id}/revert")
+@router.post("/imports/{import_id}/revert", response_model=Reverted)
 def revert(import_id: str, runtime: RuntimeDep, token: Importer) -> Response:
     """Undo an import as a new revision (409 when a later revision changed what it wrote)."""
     try:
@@ -245,11 +329,11 @@ def revert(import_id: str, runtime: RuntimeDep, token: Importer) -> Response:
 
 
 @router.get("/templates/crosswalk.xlsx", response_class=Response,
-            responses={200: {"content": {XLSX: {}}}})
+            responses=media(XLSX, description="the import template"))
 def template(_: TemplateReader) -> Response:
     """The import template: a README sheet and the frameworks, requirements, mappings and
     gate_profile sheets, with drop-down lists."""
     buffer = io.BytesIO()
     write_template(buffer)
     return Response(buffer.getvalue(), media_type=XLSX, headers={
-        "Content-Disposition": 'attachment; filename="crossgate-import-template.xlsx"'})
+        "Content-Disposition": attachment("crossgate-import-template.xlsx")})

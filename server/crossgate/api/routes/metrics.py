@@ -8,12 +8,14 @@ from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from crossgate.api.deps import RuntimeDep, authenticate
+from crossgate.api.routes import ERRORS, media
 from crossgate.tokens import TokenInfo
 
-router = APIRouter(tags=["metrics"])
+router = APIRouter(tags=["metrics"], responses=ERRORS)
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=Response,
+            responses=media("text/plain", description="Prometheus text exposition format"))
 def metrics(request: Request, runtime: RuntimeDep,
             _: Annotated[TokenInfo, Depends(authenticate)]) -> Response:
     m = request.app.state.metrics
