@@ -21,6 +21,7 @@ import atexit
 import math
 import os
 import resource
+import signal
 import socket
 import subprocess
 import sys
@@ -65,11 +66,15 @@ class _Worker:
         parent, child = socket.socketpair()
         self.conn = Connection(parent.detach())
         fd = child.fileno()
+        # The worker imports the same crossgate as this process, wherever that comes from.
+        code = str(Path(__file__).resolve().parents[2])
+        path = os.pathsep.join(p for p in (code, os.environ.get("PYTHONPATH")) if p)
         # Started as its own interpreter (not fork): the server has threads and RocksDB open.
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "crossgate.graph.query_pool", str(fd), str(os.getpid()),
              str(store_path), str(memory_bytes)],
-            pass_fds=(fd,), stdin=subprocess.DEVNULL, env={**os.environ, "MALLOC_ARENA_MAX": "2"},
+            pass_fds=(fd,), stdin=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": path, "MALLOC_ARENA_MAX": "2"},
         )
         child.close()
 
@@ -83,8 +88,12 @@ class _Worker:
             kind, *payload = self.conn.recv()
         except (EOFError, OSError):
             self.kill()
-            raise QueryLimitExceeded(f"the query stopped at the memory limit ({memory_mb} MB) "
-                                     "or its CPU time limit") from None
+            code = self.proc.returncode
+            if code == -signal.SIGXCPU:
+                raise QueryLimitExceeded("the query ran past its time limit") from None
+            how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+            raise QueryLimitExceeded(f"the query stopped: its worker died ({how}), as it does "
+                                     f"at the memory limit ({memory_mb} MB)") from None
         return _result(kind, payload)
 
     def alive(self) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from crossgate.graph.federation import FederationRefused, check_federation
+from crossgate.graph.query_check import QueryRefused, check_depth, check_federation
 from crossgate.graph.query_pool import PoolBusy, QueryPool
 from crossgate.graph.store import (
     GRAPH_FORMATS,
@@ -72,8 +72,9 @@ def run_query(
     if _UPDATE.match(query):
         raise SparqlError(400, "this endpoint is query-only: SPARQL updates are not accepted")
     try:
+        check_depth(query)
         check_federation(query, allowed_services)
-    except FederationRefused as exc:
+    except QueryRefused as exc:
         raise SparqlError(400, str(exc)) from exc
     wanted = negotiate(accept)
     deadline = time.monotonic() + timeout_s
