@@ -15,6 +15,7 @@ import pytest
 from crossgate.graph.sparql import SparqlError, run_query
 from crossgate.graph.store import RemoteStore, SnapshotDir
 from tests.conftest import free_port
+from tests.listener import recording_endpoint
 
 EX = "http://example.org/"
 
@@ -59,4 +60,25 @@ def test_remote_store_revisions_and_queries(oxigraph_server: str, tmp_path: Path
     with pytest.raises(SparqlError) as too_many:
         run_query(store, f"SELECT ?o WHERE {{ ?s <{EX}p> ?o }}", None, 5, 1)
     assert too_many.value.status == 413
+    store.close()
+
+
+def test_remote_store_refuses_service_unless_allowed(oxigraph_server: str, tmp_path: Path) -> None:
+    store = RemoteStore(oxigraph_server + "/query", oxigraph_server + "/update",
+                        SnapshotDir(tmp_path / "snapshots"))
+    store.commit({f"{EX}g1": f'<{EX}a> <{EX}p> "1" .\n'}, "one", "alice")
+    with recording_endpoint() as listener:
+        other, allowed = f"{listener.url}/other", f"{listener.url}/allowed"
+        for query in (f"SELECT * WHERE {{ SERVICE <{other}> {{ ?s ?p ?o }} }}",
+                      f"SELECT * WHERE {{ SERVICE SILENT <{other}> {{ ?s ?p ?o }} }}",
+                      f"SELECT * WHERE {{ BIND(<{other}> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}",
+                      f"SELECT * {{ {{ SELECT * {{ SERVICE <{other}> {{ ?s ?p ?o }} }} }} }}"):
+            with pytest.raises(SparqlError) as refused:
+                run_query(store, query, None, 5, 100, allowed_services=frozenset({allowed}))
+            assert refused.value.status == 400 and "SERVICE" in refused.value.message
+        assert listener.requests == []  # nothing reached the endpoint, through the remote server
+        raw = run_query(store, f"SELECT ?x WHERE {{ SERVICE <{allowed}> {{ ?x ?p ?o }} }}",
+                        None, 5, 100, allowed_services=frozenset({allowed}))
+        assert b"from the listener" in raw.body
+        assert {path for _m, path in listener.requests} == {"/allowed"}
     store.close()
