@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
+import shutil
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +19,7 @@ import httpx
 import pytest
 from SPARQLWrapper import CSV, JSON, POST, TSV, XML, SPARQLWrapper
 
-from tests.conftest import LiveServer, start_server, stop_server
+from tests.conftest import LiveServer, seeded_store, start_server, stop_server
 from tests.listener import Listener, recording_endpoint
 from tests.procstat import cpu_cores, rss_bytes, tree
 
@@ -245,10 +249,8 @@ def test_memory_cap_and_no_worker_outlives_the_server(tmp_path: Path) -> None:
 
 
 def _ignore(call) -> None:
-    try:
+    with contextlib.suppress(httpx.HTTPError):
         call()
-    except httpx.HTTPError:
-        pass
 
 
 def _state(pid: int) -> str:
@@ -257,3 +259,23 @@ def _state(pid: int) -> str:
     except OSError:
         return "Z"
     return stat[stat.rindex(")") + 2]
+
+
+def test_cli_sparql_has_the_same_limits(tmp_path: Path, listener: Listener) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(seeded_store(), data)
+    env = {**os.environ, "CROSSGATE_SPARQL_TIMEOUT_S": "1"}
+    env.pop("CROSSGATE_DATA_DIR", None)
+
+    def cli(query: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "crossgate.cli", "sparql", query,
+                               "--data-dir", str(data)], capture_output=True, text=True,
+                              env=env, timeout=120)
+
+    federated = cli(f"SELECT * WHERE {{ SERVICE <{listener.url}/cli> {{ ?s ?p ?o }} }}")
+    assert federated.returncode == 2 and "SERVICE" in federated.stderr
+    assert listener.requests == []
+    runaway = cli(COUNT_CARTESIAN)  # stopped at its limit, where it used to run on
+    assert runaway.returncode == 2 and "time limit" in runaway.stderr
+    counted = cli(COUNT_OBLIGATIONS)
+    assert counted.returncode == 0 and counted.stdout.startswith("n")
