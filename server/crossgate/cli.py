@@ -192,7 +192,7 @@ def sparql(
     runtime = open_runtime(settings)
     store = runtime.store
     # As in the server: a worker evaluates the query, so the time and memory limits hold.
-    pool = (QueryPool(store.path, 1, 0, settings.sparql_memory_mb)
+    pool = (QueryPool(store.path, 1, settings.sparql_memory_mb)
             if isinstance(store, EmbeddedStore) else None)
     try:
         raw = run_query(store, text, media, settings.sparql_timeout_s, settings.sparql_max_rows,

@@ -10,7 +10,8 @@ growing after its 503. So each query runs in a worker process holding the store 
 - RLIMIT_AS caps the address space one query may add; a worker that hits it dies, not the server;
 - a read-only store sees the data as of its opening, so a worker reopens it when the head
   revision it is asked for differs from the one it opened;
-- a bounded number of queries run (workers) or wait (queue); past that the pool refuses at once.
+- at most `workers` queries run at once; a caller beyond that waits for a worker (the API
+  bounds and times that wait without holding a thread: api/routes/sparql.py).
 
 Run as `python -m crossgate.graph.query_pool FD PARENT_PID STORE_PATH MEMORY_BYTES` (the pool does).
 """
@@ -43,14 +44,6 @@ from crossgate.graph.store import (
 # The worker answers a query it stopped itself (row limit, a deadline seen while streaming)
 # within this much after the deadline; past it the parent kills it.
 _KILL_GRACE_S = 0.25
-
-
-class PoolBusy(StoreError):
-    """Every worker is busy and the queue is full (or the wait outlasted the time limit)."""
-
-    def __init__(self, message: str, retry_after_s: int) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
 
 
 @dataclass(frozen=True)
@@ -121,18 +114,15 @@ def _result(kind: str, payload: list) -> RawResult:
 
 
 class QueryPool:
-    """A few workers over one embedded store, with a bounded queue in front of them."""
+    """A few workers over one embedded store, each started when first needed."""
 
-    def __init__(self, store_path: Path, workers: int = 2, queue: int = 8,
-                 memory_mb: int = 1024) -> None:
+    def __init__(self, store_path: Path, workers: int = 2, memory_mb: int = 1024) -> None:
         self.store_path = store_path
         self.size = max(1, workers)
-        self.queue = max(0, queue)
         self.memory_mb = memory_mb
         self._cond = threading.Condition()
         self._idle: list[_Worker] = []
         self._started = 0
-        self._waiting = 0
         self._closed = False
         self._all: weakref.WeakSet[_Worker] = weakref.WeakSet()
         atexit.register(self.close)
@@ -141,40 +131,30 @@ class QueryPool:
                       max_rows: int) -> RawResult:
         """`store.query_bounded`, evaluated in a worker and killed at the deadline."""
         timeout_s = max(0.0, deadline - time.monotonic())
-        worker = self._checkout(timeout_s)
+        worker = self._checkout()
         try:
-            # The time limit counts from when a worker takes the query, not from the queue.
+            # The time limit counts from when a worker takes the query, not from any wait.
             job = Job(sparql, store.head().number, time.monotonic() + timeout_s, max_rows)
             result = worker.run(job, self.memory_mb)
         finally:
             self._checkin(worker)
         return result
 
-    def _checkout(self, timeout_s: float) -> _Worker:
-        retry = max(1, math.ceil(timeout_s))
+    def _checkout(self) -> _Worker:
         with self._cond:
-            if self._closed:
-                raise StoreError("the query pool is closed")
-            if not self._idle and self._started >= self.size and self._waiting >= self.queue:
-                raise PoolBusy(f"too many SPARQL queries at once ({self.size} running, "
-                               f"{self._waiting} waiting)", retry)
-            self._waiting += 1
-            try:
-                end = time.monotonic() + timeout_s
-                while not self._idle and self._started >= self.size:
-                    left = end - time.monotonic()
-                    if left <= 0 or not self._cond.wait(left):
-                        raise PoolBusy("no SPARQL worker became free within the time limit",
-                                       retry)
-            finally:
-                self._waiting -= 1
-            while self._idle:
-                worker = self._idle.pop()
-                if worker.alive():
-                    return worker
-                worker.kill()  # died while idle (killed from outside): replace it
-                self._started -= 1
-            self._started += 1
+            while True:
+                if self._closed:
+                    raise StoreError("the query pool is closed")
+                while self._idle:
+                    worker = self._idle.pop()
+                    if worker.alive():
+                        return worker
+                    worker.kill()  # died while idle (killed from outside): replace it
+                    self._started -= 1
+                if self._started < self.size:
+                    self._started += 1
+                    break
+                self._cond.wait()
         return self._spawn()
 
     def _spawn(self) -> _Worker:
@@ -224,12 +204,17 @@ def _serve(conn: Connection, parent_pid: int, store_path: Path, memory_bytes: in
             return  # the server closed its end (or died): nothing more to do
         if os.getppid() != parent_pid:
             return
-        try:
-            if store is None or job.revision != opened:
-                if store is not None:
-                    store.close()
+        if store is None or job.revision != opened:
+            if store is not None:
+                store.close()
+            try:
                 store = EmbeddedStore(store_path, read_only=True)
-                opened = job.revision
+            except (OSError, RuntimeError) as exc:
+                # Exit, so that the next query gets a fresh worker.
+                conn.send(("store", f"the query worker could not open the store: {exc}"))
+                return
+            opened = job.revision
+        try:
             if not capped:
                 # Measured from the address space after imports and the first open, so the
                 # setting is what one query may add.

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from crossgate.graph.query_check import QueryRefused, check_depth, check_federation
-from crossgate.graph.query_pool import PoolBusy, QueryPool
+from crossgate.graph.query_pool import QueryPool
 from crossgate.graph.store import (
     GRAPH_FORMATS,
     RESULT_FORMATS,
@@ -34,11 +34,10 @@ _UPDATE = re.compile(
 
 
 class SparqlError(ValueError):
-    def __init__(self, status: int, message: str, retry_after_s: int | None = None) -> None:
+    def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
-        self.retry_after_s = retry_after_s
 
 
 @dataclass(frozen=True)
@@ -85,8 +84,6 @@ def run_query(
             raw = store.query_bounded(query, deadline, max_rows)
     except RowLimitExceeded as exc:
         raise SparqlError(413, str(exc)) from exc
-    except PoolBusy as exc:
-        raise SparqlError(503, f"{exc}; retry later", retry_after_s=exc.retry_after_s) from exc
     except QueryLimitExceeded as exc:
         raise SparqlError(503, f"{exc} ({timeout_s:g} s); narrow the query or add a LIMIT") \
             from exc

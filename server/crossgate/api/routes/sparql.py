@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import threading
+from dataclasses import dataclass
 from urllib.parse import parse_qs
 
+import anyio
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
@@ -15,22 +18,35 @@ from crossgate.graph.sparql import SparqlError, run_query
 from crossgate.graph.store import EmbeddedStore
 
 router = APIRouter(tags=["sparql"])
-_pool_lock = threading.Lock()
+_setup_lock = threading.Lock()
 
 
-def _pool(request: Request, runtime) -> QueryPool | None:
-    """The app's query workers, started with the first query (embedded store only)."""
-    store = runtime.store
-    if not isinstance(store, EmbeddedStore):
-        return None
-    with _pool_lock:
-        pool = getattr(request.app.state, "sparql_pool", None)
-        if pool is None:
-            settings = runtime.settings
-            pool = QueryPool(store.path, settings.sparql_workers, settings.sparql_queue,
-                             settings.sparql_memory_mb)
-            request.app.state.sparql_pool = pool
-    return pool
+@dataclass
+class _Engine:
+    """Per app: the query workers (embedded store only) and the admission in front of them.
+    Waiting queries wait here, on the event loop, holding no request thread."""
+
+    pool: QueryPool | None
+    running: anyio.CapacityLimiter
+    queue: int
+
+
+def _engine(request: Request, runtime) -> _Engine:
+    with _setup_lock:
+        engine = getattr(request.app.state, "sparql_engine", None)
+        if engine is None:
+            settings, store = runtime.settings, runtime.store
+            workers = max(1, settings.sparql_workers)
+            pool = (QueryPool(store.path, workers, settings.sparql_memory_mb)
+                    if isinstance(store, EmbeddedStore) else None)
+            engine = _Engine(pool, anyio.CapacityLimiter(workers), max(0, settings.sparql_queue))
+            request.app.state.sparql_engine = engine
+    return engine
+
+
+def _busy(message: str, timeout_s: float) -> ApiError:
+    return ApiError(503, message, errors=[{"path": "query", "message": message}],
+                    headers={"Retry-After": str(max(1, math.ceil(timeout_s)))})
 
 
 async def _answer(query: str | None, request: Request, runtime) -> Response:
@@ -38,18 +54,30 @@ async def _answer(query: str | None, request: Request, runtime) -> Response:
         raise HTTPException(400, "missing query: pass ?query=..., a form field query=..., or an "
                                  "application/sparql-query body")
     settings = runtime.settings
-    pool = _pool(request, runtime)
+    engine = _engine(request, runtime)
+    running = engine.running
+    if running.available_tokens == 0 and running.statistics().tasks_waiting >= engine.queue:
+        raise _busy(f"too many SPARQL queries at once ({running.total_tokens:g} running, "
+                    f"{engine.queue} waiting); retry later", settings.sparql_timeout_s)
+    acquired = False
+    with anyio.move_on_after(settings.sparql_timeout_s):
+        await running.acquire()
+        acquired = True
+    if not acquired:
+        raise _busy("no SPARQL worker came free within the time limit; retry later",
+                    settings.sparql_timeout_s)
     try:
         # The thread waits for the worker, which is killed at the deadline: nothing is abandoned.
         raw = await run_in_threadpool(
             lambda: run_query(runtime.store, query, request.headers.get("accept"),
                               settings.sparql_timeout_s, settings.sparql_max_rows,
-                              allowed_services=settings.sparql_service_allowlist, pool=pool))
+                              allowed_services=settings.sparql_service_allowlist,
+                              pool=engine.pool))
     except SparqlError as exc:
-        headers = ({"Retry-After": str(exc.retry_after_s)}
-                   if exc.retry_after_s is not None and exc.status == 503 else None)
-        raise ApiError(exc.status, exc.message, errors=[{"path": "query", "message": exc.message}],
-                       headers=headers) from exc
+        raise ApiError(exc.status, exc.message,
+                       errors=[{"path": "query", "message": exc.message}]) from exc
+    finally:
+        running.release()
     return Response(raw.body, media_type=raw.media_type)
 
 
