@@ -152,6 +152,11 @@ def test_a_flood_is_refused_with_retry_after(limited: LiveServer) -> None:
     assert all(int(a.headers["retry-after"]) >= 1 for a in busy)
     with limited.client("analyst") as c:
         assert c.get("/sparql", params={"query": COUNT_OBLIGATIONS}).status_code == 200
+        workers = [p for p in tree(limited.process.pid) if p != limited.process.pid]
+        assert len(workers) == 1  # CROSSGATE_SPARQL_WORKERS=1, however many were refused
+        os.kill(workers[0], signal.SIGKILL)  # a worker killed from outside while idle
+        time.sleep(0.5)
+        assert c.get("/sparql", params={"query": COUNT_OBLIGATIONS}).status_code == 200
 
 
 def test_service_is_refused_and_reaches_nobody(limited: LiveServer, listener: Listener) -> None:

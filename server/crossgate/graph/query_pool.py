@@ -72,12 +72,12 @@ class _Worker:
         child.close()
 
     def run(self, job: Job, memory_mb: int) -> RawResult:
-        self.conn.send(job)
-        wait = max(0.0, job.deadline - time.monotonic()) + _KILL_GRACE_S
-        if not self.conn.poll(wait):
-            self.kill()
-            raise QueryLimitExceeded("the query ran past its time limit")
         try:
+            self.conn.send(job)
+            wait = max(0.0, job.deadline - time.monotonic()) + _KILL_GRACE_S
+            if not self.conn.poll(wait):
+                self.kill()
+                raise QueryLimitExceeded("the query ran past its time limit")
             kind, *payload = self.conn.recv()
         except (EOFError, OSError):
             self.kill()
