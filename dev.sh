@@ -4,7 +4,8 @@
 #   ./dev.sh test   set up (first time) and run the whole test suite
 # Set-up: a virtualenv in .venv with the package and its test extras; for tests also Debian's
 # chromium (browser tests), PostgreSQL 15 (ledger tests) and LibreOffice Calc (the exported
-# workbooks must open in it), installed when missing.
+# workbooks must open in it) and npm (the SARIF schema the reports are checked against), installed
+# when missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -32,6 +33,7 @@ system_packages() {
   [ -x /usr/bin/chromium ] || need+=(chromium)
   [ -x /usr/lib/postgresql/15/bin/initdb ] || command -v initdb >/dev/null || need+=(postgresql)
   command -v libreoffice >/dev/null || need+=(libreoffice-calc-nogui)
+  command -v npm >/dev/null || need+=(npm)  # fetches the official SARIF schema once (tests/schemas.py)
   [ ${#need[@]} -eq 0 ] && return 0
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -64,12 +64,16 @@ def serve(
     workers_threads: Annotated[int, typer.Option("--threads", help="Worker threads")] = 8,
 ) -> None:
     """Run the server with the shipped content on the embedded stores."""
+    import os
+
     import anyio.to_thread
     import uvicorn
 
     from crossgate.api.app import create_app
     from crossgate.tokens import TokenStore
 
+    # Everything the server writes (store, ledger, tokens, bundles) is for its own user only.
+    os.umask(0o077)
     settings = load_settings(data_dir)
     tokens = TokenStore(settings.tokens_path)
     if tokens.is_empty():
@@ -214,42 +218,60 @@ def gate_check(
     token: Annotated[str | None, typer.Option(envvar="CROSSGATE_TOKEN",
                                               help="Bearer token (role ci)")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Do not record")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+    formats: Annotated[list[str] | None, typer.Option(
+        "--format", help="text, json, junit, sarif or github; repeat for several reports")] = None,
+    outputs: Annotated[list[str] | None, typer.Option(
+        "--output", help="File for the --format at the same position (- for stdout)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json")] = False,
+    all_warnings: Annotated[bool, typer.Option("--warnings", help="List every warning")] = False,
+    fail_on: Annotated[str, typer.Option(help="Exit 1 on: violations (a deny) or warnings too")]
+    = "violations",
+    retries: Annotated[int, typer.Option(min=0, max=20, help="Tries after the first when the "
+                                         "server cannot be reached")] = 3,
+    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds to wait for each answer")] = 30.0,
     data_dir: DataDir = None,
 ) -> None:
-    """Decide a release: exit 0 allow, 1 deny, 2 bad input or server unreachable.
+    """Decide a release: exit 0 allow, 1 deny, 2 bad input, 3 the server could not be reached.
     Without --server (or CROSSGATE_URL) it decides locally against the data directory."""
-    from crossgate.gate.report import render
+    from crossgate.client import GateRefused, GateUnreachable, decide_remote
+    from crossgate.reports import Report
+    from crossgate.reports.emit import FAIL_ON, exit_code, pairs_from_argv, targets, use_colour, write
 
+    if fail_on not in FAIL_ON:
+        raise _err(f"--fail-on must be one of: {', '.join(FAIL_ON)}")
+    try:
+        pairs = pairs_from_argv(sys.argv[1:])
+        if [f for f, _ in pairs] != (formats or []) or len(outputs or []) != sum(
+                1 for _, o in pairs if o is not None):
+            # Not called from a command line (a test runner, a wrapper): pair by position.
+            given = list(outputs or [])
+            pairs = [(f, given[i] if i < len(given) else None) for i, f in enumerate(formats or [])]
+        where = targets(pairs + ([("json", None)] if as_json else []))
+    except ValueError as exc:
+        raise _err(str(exc)) from exc
     try:
         text = sys.stdin.read() if str(candidate) == "-" else candidate.read_text()
         body = json.loads(text)
     except (OSError, ValueError) as exc:
         raise _err(f"cannot read candidate {candidate}: {exc}") from exc
-    output = (_decide_remote(body, server, token, dry_run) if server
-              else _decide_local(body, data_dir, dry_run))
-    typer.echo(json.dumps(output, indent=2) if as_json else render(output, body))
-    raise typer.Exit(0 if output.get("allow") is True else 1)
-
-
-def _decide_remote(body: object, server: str, token: str | None, dry_run: bool) -> dict:
-    import httpx
-
-    if not token:
-        raise _err("a token is needed with --server (--token or CROSSGATE_TOKEN)")
-    try:
-        response = httpx.post(server.rstrip("/") + "/v1/gate/decide", json=body,
-                              params={"dry_run": "true"} if dry_run else None,
-                              headers={"Authorization": f"Bearer {token}"}, timeout=30)
-    except httpx.HTTPError as exc:
-        raise _err(f"server {server} unreachable: {exc}") from exc
-    if response.status_code == 422:
-        for e in response.json().get("errors", []):
-            typer.echo(f"invalid input at {e.get('path')}: {e.get('message')}", err=True)
-        raise typer.Exit(2)
-    if response.status_code != 200:
-        raise _err(f"server answered {response.status_code}: {response.text[:300]}")
-    return response.json()
+    if server:
+        if not token:
+            raise _err("a token is needed with --server (--token or CROSSGATE_TOKEN)")
+        try:
+            output = decide_remote(server, token, body, dry_run=dry_run, retries=retries,
+                                   timeout_s=timeout)
+        except GateRefused as exc:
+            for e in exc.errors:
+                typer.echo(f"invalid input at {e.get('path')}: {e.get('message')}", err=True)
+            raise _err(f"the server refused the request ({exc.status}): {exc}") from exc
+        except GateUnreachable as exc:
+            raise _err(f"{exc}; the release is not allowed", code=3) from exc
+    else:
+        output = _decide_local(body, data_dir, dry_run)
+    report = Report(output, body if isinstance(body, dict) else {},
+                    None if str(candidate) == "-" else str(candidate), text)
+    write(report, where, sys.stdout, colour=use_colour(sys.stdout), all_warnings=all_warnings)
+    raise typer.Exit(exit_code(output, fail_on))
 
 
 def _decide_local(body: object, data_dir: Path | None, dry_run: bool) -> dict:

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     sparql_memory_mb: int = 1024  # address space one query may add to its worker
     # SERVICE endpoints a federated query may call: comma-separated exact IRIs (none by default).
     sparql_service_allow: str = ""
+    # Largest JSON (or other non-upload) request body, in bytes; larger is 413 before parsing.
+    max_json_bytes: int = 5 * 1024 * 1024
     # Upload limits for imports.
     max_upload_bytes: int = 20 * 1024 * 1024
     max_uncompressed_bytes: int = 200 * 1024 * 1024
@@ -50,7 +52,11 @@ class Settings(BaseSettings):
     @cached_property
     def data_path(self) -> Path:
         path = self.data_dir.expanduser().resolve()
-        path.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            # Tokens, decisions and evidence live here: readable by the server's user only
+            # (the CLI also sets a umask of 077, so the files inside are 0600).
+            path.mkdir(parents=True, mode=0o700)
+            path.chmod(0o700)
         return path
 
     @property

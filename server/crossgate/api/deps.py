@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from crossgate.api import edge
 from crossgate.runtime import Runtime
 from crossgate.tokens import TokenInfo, TokenStore
 
@@ -21,7 +22,7 @@ _bearer = HTTPBearer(auto_error=False)
 # The dashboard's sign-in cookie (HttpOnly, SameSite=Strict). It also authenticates GET requests
 # to the API, so the dashboard's download links (exports, evidence packs) work in a browser;
 # SameSite=Strict keeps other sites from using it, and nothing that changes state is a GET.
-SESSION_COOKIE = "crossgate_session"
+SESSION_COOKIE = edge.SESSION_COOKIE
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -46,7 +47,11 @@ def authenticate(
     else:
         raise HTTPException(401, "missing bearer token (Authorization: Bearer <token>)",
                             headers={"WWW-Authenticate": "Bearer"})
-    info = get_tokens(request).lookup(secret)
+    looked_up = getattr(request.state, "token_lookup", None)  # by the request edge (api/edge.py)
+    if looked_up is not None and looked_up[0] == secret:
+        info = looked_up[1]
+    else:
+        info = get_tokens(request).lookup(secret)
     if info is None:
         raise HTTPException(401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"})
     request.state.token = info
