@@ -284,3 +284,23 @@ def test_cli_sparql_has_the_same_limits(tmp_path: Path, listener: Listener) -> N
     assert runaway.returncode == 2 and "time limit" in runaway.stderr
     counted = cli(COUNT_OBLIGATIONS)
     assert counted.returncode == 0 and counted.stdout.startswith("n")
+
+
+def test_a_worker_sees_each_new_revision(tmp_path: Path) -> None:
+    """A read-only open sees the store as of opening: the worker reopens after a commit."""
+    from crossgate.graph.query_pool import QueryPool
+    from crossgate.graph.sparql import run_query
+    from crossgate.graph.store import EmbeddedStore
+
+    store = EmbeddedStore(tmp_path / "graph")
+    pool = QueryPool(store.path, workers=1, memory_mb=256)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s <http://example.org/p> ?o }"
+    try:
+        for n in range(1, 4):
+            store.commit({f"http://example.org/g{n}": f'<http://example.org/s> '
+                          f'<http://example.org/p> "{n}" .\n'}, f"commit {n}")
+            raw = run_query(store, count, "text/csv", 10, 100, pool=pool)
+            assert raw.body.decode().splitlines()[1] == str(n)
+    finally:
+        pool.close()
+        store.close()
