@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     # SPARQL endpoint limits.
     sparql_timeout_s: float = 10.0
     sparql_max_rows: int = 10_000
+    # Queries over the embedded store run in worker processes, killed at the time limit.
+    sparql_workers: int = 2  # queries evaluated at once
+    sparql_queue: int = 8  # queries waiting for a worker; past that 503 with Retry-After
+    sparql_memory_mb: int = 1024  # address space one query may add to its worker
+    # SERVICE endpoints a federated query may call: comma-separated exact IRIs (none by default).
+    sparql_service_allow: str = ""
     # Largest JSON (or other non-upload) request body, in bytes; larger is 413 before parsing.
     max_json_bytes: int = 5 * 1024 * 1024
     # Upload limits for imports.
@@ -52,6 +58,10 @@ class Settings(BaseSettings):
             path.mkdir(parents=True, mode=0o700)
             path.chmod(0o700)
         return path
+
+    @property
+    def sparql_service_allowlist(self) -> frozenset[str]:
+        return frozenset(i.strip() for i in self.sparql_service_allow.split(",") if i.strip())
 
     @property
     def store_path(self) -> Path:

@@ -2,7 +2,8 @@
 
 Results are produced as SPARQL-results JSON (or N-Triples for graph queries) by the store under a
 deadline and a size cap, counted, then converted by pyoxigraph's own serialisers: no hand-written
-result format.
+result format. Federated queries (SERVICE) are refused unless the endpoint is allow-listed, and
+over the embedded store a `QueryPool` evaluates the query in a worker that is killed at the limit.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from crossgate.graph.query_check import QueryRefused, check_depth, check_federation
+from crossgate.graph.query_pool import QueryPool
 from crossgate.graph.store import (
     GRAPH_FORMATS,
     RESULT_FORMATS,
+    EmbeddedStore,
     GraphStore,
     QueryLimitExceeded,
     RawResult,
@@ -60,22 +64,35 @@ def negotiate(accept: str | None) -> Negotiated:
 
 
 def run_query(
-    store: GraphStore, query: str, accept: str | None, timeout_s: float, max_rows: int
+    store: GraphStore, query: str, accept: str | None, timeout_s: float, max_rows: int,
+    *, allowed_services: frozenset[str] = frozenset(), pool: QueryPool | None = None,
 ) -> RawResult:
+    """Evaluate a caller's query within the limits; every refusal is a SparqlError."""
     if _UPDATE.match(query):
         raise SparqlError(400, "this endpoint is query-only: SPARQL updates are not accepted")
-    wanted = negotiate(accept)
     try:
-        raw = store.query_bounded(query, time.monotonic() + timeout_s, max_rows)
+        check_depth(query)
+        check_federation(query, allowed_services)
+    except QueryRefused as exc:
+        raise SparqlError(400, str(exc)) from exc
+    wanted = negotiate(accept)
+    deadline = time.monotonic() + timeout_s
+    try:
+        if pool is not None and isinstance(store, EmbeddedStore):
+            raw = pool.query_bounded(store, query, deadline, max_rows)
+        else:
+            raw = store.query_bounded(query, deadline, max_rows)
     except RowLimitExceeded as exc:
         raise SparqlError(413, str(exc)) from exc
     except QueryLimitExceeded as exc:
-        raise SparqlError(503, f"{exc} ({timeout_s:g} s); narrow the query or add a LIMIT") from exc
+        raise SparqlError(503, f"{exc} ({timeout_s:g} s); narrow the query or add a LIMIT") \
+            from exc
     except SyntaxError as exc:
         raise SparqlError(400, f"not a valid SPARQL query: {exc}") from exc
     except StoreError as exc:
         raise SparqlError(502, str(exc)) from exc
-    except (ValueError, OSError) as exc:
+    except (ValueError, RuntimeError, OSError) as exc:
+        # pyoxigraph raises RuntimeError for evaluation errors (e.g. an unbound SERVICE name)
         raise SparqlError(400, f"query failed: {exc}") from exc
     if raw.media_type == "application/n-triples":
         triples = list(ox.parse(raw.body, format=ox.RdfFormat.N_TRIPLES))

@@ -358,6 +358,7 @@ class EmbeddedStore(GraphStore):
                  snapshots: SnapshotDir | None = None) -> None:
         super().__init__(snapshots or SnapshotDir(path.parent / "snapshots"))
         path.mkdir(parents=True, exist_ok=True)
+        self.path = path
         self.read_only = read_only
         self._store = self._open(path)
 

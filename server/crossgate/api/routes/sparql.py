@@ -2,16 +2,51 @@
 
 from __future__ import annotations
 
-import asyncio
+import math
+import threading
+from dataclasses import dataclass
 from urllib.parse import parse_qs
 
+import anyio
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from crossgate.api.deps import Reader, RuntimeDep
+from crossgate.api.errors import ApiError
+from crossgate.graph.query_pool import QueryPool
 from crossgate.graph.sparql import SparqlError, run_query
+from crossgate.graph.store import EmbeddedStore
 
 router = APIRouter(tags=["sparql"])
+_setup_lock = threading.Lock()
+
+
+@dataclass
+class _Engine:
+    """Per app: the query workers (embedded store only) and the admission in front of them.
+    Waiting queries wait here, on the event loop, holding no request thread."""
+
+    pool: QueryPool | None
+    running: anyio.CapacityLimiter
+    queue: int
+
+
+def _engine(request: Request, runtime) -> _Engine:
+    with _setup_lock:
+        engine = getattr(request.app.state, "sparql_engine", None)
+        if engine is None:
+            settings, store = runtime.settings, runtime.store
+            workers = max(1, settings.sparql_workers)
+            pool = (QueryPool(store.path, workers, settings.sparql_memory_mb)
+                    if isinstance(store, EmbeddedStore) else None)
+            engine = _Engine(pool, anyio.CapacityLimiter(workers), max(0, settings.sparql_queue))
+            request.app.state.sparql_engine = engine
+    return engine
+
+
+def _busy(message: str, timeout_s: float) -> ApiError:
+    return ApiError(503, message, errors=[{"path": "query", "message": message}],
+                    headers={"Retry-After": str(max(1, math.ceil(timeout_s)))})
 
 
 async def _answer(query: str | None, request: Request, runtime) -> Response:
@@ -19,17 +54,30 @@ async def _answer(query: str | None, request: Request, runtime) -> Response:
         raise HTTPException(400, "missing query: pass ?query=..., a form field query=..., or an "
                                  "application/sparql-query body")
     settings = runtime.settings
+    engine = _engine(request, runtime)
+    running = engine.running
+    if running.available_tokens == 0 and running.statistics().tasks_waiting >= engine.queue:
+        raise _busy(f"too many SPARQL queries at once ({running.total_tokens:g} running, "
+                    f"{engine.queue} waiting); retry later", settings.sparql_timeout_s)
+    acquired = False
+    with anyio.move_on_after(settings.sparql_timeout_s):
+        await running.acquire()
+        acquired = True
+    if not acquired:
+        raise _busy("no SPARQL worker came free within the time limit; retry later",
+                    settings.sparql_timeout_s)
     try:
-        raw = await asyncio.wait_for(
-            run_in_threadpool(run_query, runtime.store, query, request.headers.get("accept"),
-                              settings.sparql_timeout_s, settings.sparql_max_rows),
-            timeout=settings.sparql_timeout_s + 1,
-        )
-    except TimeoutError as exc:
-        raise HTTPException(503, f"the query ran past its time limit "
-                                 f"({settings.sparql_timeout_s:g} s)") from exc
+        # The thread waits for the worker, which is killed at the deadline: nothing is abandoned.
+        raw = await run_in_threadpool(
+            lambda: run_query(runtime.store, query, request.headers.get("accept"),
+                              settings.sparql_timeout_s, settings.sparql_max_rows,
+                              allowed_services=settings.sparql_service_allowlist,
+                              pool=engine.pool))
     except SparqlError as exc:
-        raise HTTPException(exc.status, exc.message) from exc
+        raise ApiError(exc.status, exc.message,
+                       errors=[{"path": "query", "message": exc.message}]) from exc
+    finally:
+        running.release()
     return Response(raw.body, media_type=raw.media_type)
 
 
