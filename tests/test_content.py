@@ -212,7 +212,7 @@ def test_content_re_verified_in_december_2026(graph: Graph) -> None:
            "us-ct:pa26-15-frontier-whistleblowers", "us-ct:pa26-15-ai-companions",
            "us-ct:pa26-15-employment-admt", "us-ny:gbl-1421", "us-ny:raise-incidents",
            "us-ny:raise-enforcement", "us-ca:bpc-22602", "us-ca:bpc-22603",
-           "us-ca:sb243-private-action", "us-ca:crc-ads-discrimination", "us-ca:crc-ads-records",
+           "us-ca:bpc-22605", "us-ca:bpc-22604", "us-ca:crc-ads-discrimination", "us-ca:crc-ads-records",
            "us-wa:hb1170-provenance", "us-wa:hb1170-agency-disclosure", "us-fed:take-it-down-3",
            "us-fed:take-it-down-2")
     mapped = {str(i) for (i,) in graph.query(PREFIXES + """SELECT ?i WHERE {
