@@ -180,7 +180,8 @@ def test_content_re_verified_in_december_2026(graph: Graph) -> None:
         assert not ask(graph, f"?x cg:shortId '{short}' ; cg:appliesToRiskClass ?r")
     parts = {"euaia:art-49-2": "euaia:art-49", "euaia:art-99-3": "euaia:art-99",
              "euaia:art-111-1": "euaia:art-111", "euaia:art-111-2": "euaia:art-111",
-             "euaia:art-111-3": "euaia:art-111", "euaia:art-52-1": "euaia:art-52"}
+             "euaia:art-111-3": "euaia:art-111", "euaia:art-52-1": "euaia:art-52",
+             "euaia:art-55-1-c": "euaia:art-55", "euaia:art-27-3": "euaia:art-27"}
     for part, whole in parts.items():
         assert ask(graph, f"?x cg:shortId '{part}' ; dcterms:isPartOf/cg:shortId '{whole}'"), part
     assert status("euaia:art-111-1") == ("2030-12-31", "upcoming")
@@ -202,16 +203,18 @@ def test_content_re_verified_in_december_2026(graph: Graph) -> None:
     targets = {str(t) for (t,) in graph.query(PREFIXES + """SELECT ?t WHERE {
         ?m a cg:Mapping ; cg:source ?c ; cg:target/cg:shortId ?t .
         ?c cg:framework fw:eu-gpai-code-of-practice }""")}
-    assert targets == {"euaia:art-53-1-a", "euaia:art-53-1-b", "euaia:art-53-1-c", "euaia:art-55"}
+    assert targets == {"euaia:art-53-1-a", "euaia:art-53-1-b", "euaia:art-53-1-c", "euaia:art-55",
+                       "euaia:art-55-1-a", "euaia:art-55-1-c"}
     # every obligation added here is mapped from at least one control
     new = ("euaia:art-5-1-ncii", "euaia:art-5-1-csam", "euaia:art-4a", "euaia:art-49-2",
            "euaia:art-51", "euaia:art-52", "euaia:art-86", "euaia:art-99", "euaia:art-99-3",
            "euaia:art-99-4", "euaia:art-99-5", "euaia:art-101", "euaia:art-111",
-           "euaia:art-111-1", "euaia:omnibus-art-50-2-transition", "us-co:sb26-189-enforcement",
+           "euaia:art-111-1", "euaia:omnibus-art-50-2-transition", "euaia:art-55-1-a",
+           "euaia:art-55-1-b", "euaia:art-55-1-c", "euaia:art-55-1-d", "euaia:art-27-1", "euaia:art-27-3", "us-co:sb26-189-enforcement",
            "us-nyc:20-872", "us-tx:552.101", "us-tx:552.105", "us-ct:pa26-15-1",
            "us-ct:pa26-15-frontier-whistleblowers", "us-ct:pa26-15-ai-companions",
-           "us-ct:pa26-15-employment-admt", "us-ny:gbl-1421", "us-ny:raise-incidents",
-           "us-ny:raise-enforcement", "us-ca:bpc-22602", "us-ca:bpc-22603",
+           "us-ct:pa26-15-employment-admt", "us-ny:gbl-1421", "us-ny:gbl-1422",
+           "us-ny:gbl-1427", "us-ny:gbl-1428", "us-ca:bpc-22602", "us-ca:bpc-22603",
            "us-ca:bpc-22605", "us-ca:bpc-22604", "us-ca:crc-ads-discrimination", "us-ca:crc-ads-records",
            "us-wa:hb1170-provenance", "us-wa:hb1170-agency-disclosure", "us-fed:take-it-down-3",
            "us-fed:take-it-down-2")
