@@ -145,6 +145,94 @@ def test_eu_dates_and_status(graph: Graph) -> None:
                             "?a a cg:Obligation") == 1, paragraph
 
 
+def test_every_obligation_has_citation_source_and_verification_date(graph: Graph) -> None:
+    """Each shipped legal requirement says where it comes from and when it was last checked."""
+    rows = graph.query(PREFIXES + """SELECT ?id ?cit ?src ?on WHERE {
+        ?x a cg:Obligation ; cg:shortId ?id .
+        OPTIONAL { ?x cg:citation ?cit } OPTIONAL { ?x dcterms:source ?src }
+        OPTIONAL { ?x cg:verifiedOn ?on } }""")
+    missing = [str(i) for i, cit, src, on in rows
+               if not (cit and str(cit).strip() and src and str(src).strip() and on)]
+    assert missing == []
+    dates = {str(on) for _i, _c, _s, on in rows}
+    assert dates and all(d <= "2026-12-02" for d in dates), dates
+    assert all(on.datatype == URIRef(XSD_DATE) for _i, _c, _s, on in rows)
+    # what could not be verified is said, never silently dropped
+    unverified = [str(i) for i, cit, _s, _o in rows if "unverified" in str(cit).lower()]
+    assert unverified and count(graph, """?x a cg:Obligation ; cg:citation ?c .
+        FILTER (CONTAINS(LCASE(?c), "unverified"))
+        FILTER NOT EXISTS { ?x cg:verificationNote ?n }""") == 0
+
+
+def test_content_re_verified_in_december_2026(graph: Graph) -> None:
+    """Known problems of the first release fixed, new items present with their own dates."""
+    def status(short: str) -> tuple[str, str]:
+        [(f, st)] = list(graph.query(PREFIXES + f"""SELECT ?f ?s WHERE {{
+            ?x cg:shortId "{short}" ; cg:appliesFrom ?f ; cg:legalStatus ?s }}"""))
+        return str(f), str(st)
+
+    # the Omnibus points are split, in force today and scoped to generative systems
+    assert count(graph, "?x cg:shortId 'euaia:art-5-new-ncii-csam'") == 0
+    for short in ("euaia:art-5-1-ncii", "euaia:art-5-1-csam"):
+        assert status(short) == ("2026-12-02", "in_force")
+        assert ask(graph, f"?x cg:shortId '{short}' ; cg:appliesToUseCase 'generative-ai' ; "
+                          "dcterms:isPartOf/cg:shortId 'euaia:art-5'")
+        assert not ask(graph, f"?x cg:shortId '{short}' ; cg:appliesToRiskClass ?r")
+    parts = {"euaia:art-49-2": "euaia:art-49", "euaia:art-99-3": "euaia:art-99",
+             "euaia:art-111-1": "euaia:art-111", "euaia:art-111-2": "euaia:art-111",
+             "euaia:art-111-3": "euaia:art-111", "euaia:art-52-1": "euaia:art-52",
+             "euaia:art-55-1-c": "euaia:art-55", "euaia:art-27-3": "euaia:art-27"}
+    for part, whole in parts.items():
+        assert ask(graph, f"?x cg:shortId '{part}' ; dcterms:isPartOf/cg:shortId '{whole}'"), part
+    assert status("euaia:art-111-1") == ("2030-12-31", "upcoming")
+    assert status("euaia:art-101") == ("2026-08-02", "in_force")
+    assert status("euaia:art-86") == ("2027-12-02", "upcoming")
+    for short in ("euaia:art-4a", "euaia:art-51", "euaia:art-99", "us-nyc:20-872",
+                  "us-tx:552.101", "us-co:sb26-189-enforcement", "us-ct:pa26-15-1",
+                  "us-ny:gbl-1421", "us-ca:bpc-22603", "us-ca:crc-ads-records",
+                  "us-wa:hb1170-provenance", "us-fed:take-it-down-3"):
+        assert count(graph, f"?x a cg:Obligation ; cg:shortId '{short}'") == 1, short
+    # Colorado SB 26-189's domains exclude legal services; litigation is a dated note
+    assert not ask(graph, "?x cg:framework fw:us-co-sb26-189 ; cg:appliesToUseCase 'legal-services'")
+    assert ask(graph, "?x cg:shortId 'us-co:sb26-189' ; cg:statusNote ?n "
+                      "FILTER STRSTARTS(?n, '2026-04-27: ')")
+    # Utah's disclosure duties cite the renumbered chapter 13-77
+    assert count(graph, "?x cg:framework fw:us-ut-aipa ; cg:citation ?c "
+                        "FILTER CONTAINS(?c, '13-75')") == 0
+    # the GPAI Code of Practice is a framework whose chapters map to Arts 53 and 55
+    targets = {str(t) for (t,) in graph.query(PREFIXES + """SELECT ?t WHERE {
+        ?m a cg:Mapping ; cg:source ?c ; cg:target/cg:shortId ?t .
+        ?c cg:framework fw:eu-gpai-code-of-practice }""")}
+    assert targets == {"euaia:art-53-1-a", "euaia:art-53-1-b", "euaia:art-53-1-c", "euaia:art-55",
+                       "euaia:art-55-1-a", "euaia:art-55-1-c"}
+    # every obligation added here is mapped from at least one control
+    new = ("euaia:art-5-1-ncii", "euaia:art-5-1-csam", "euaia:art-4a", "euaia:art-49-2",
+           "euaia:art-51", "euaia:art-52", "euaia:art-86", "euaia:art-99", "euaia:art-99-3",
+           "euaia:art-99-4", "euaia:art-99-5", "euaia:art-101", "euaia:art-111",
+           "euaia:art-111-1", "euaia:omnibus-art-50-2-transition", "euaia:art-55-1-a",
+           "euaia:art-55-1-b", "euaia:art-55-1-c", "euaia:art-55-1-d", "euaia:art-27-1",
+           "euaia:art-27-3", "us-co:sb26-189-enforcement",
+           "us-nyc:20-872", "us-tx:552.101", "us-tx:552.105", "us-ct:pa26-15-1",
+           "us-ct:pa26-15-frontier-whistleblowers", "us-ct:pa26-15-ai-companions",
+           "us-ct:pa26-15-employment-admt", "us-ny:gbl-1421", "us-ny:gbl-1422",
+           "us-ny:gbl-1427", "us-ny:gbl-1428", "us-ca:bpc-22602", "us-ca:bpc-22603",
+           "us-ca:bpc-22605", "us-ca:bpc-22604", "us-ca:crc-ads-discrimination", "us-ca:crc-ads-records",
+           "us-wa:hb1170-provenance", "us-wa:hb1170-agency-disclosure", "us-fed:take-it-down-3",
+           "us-fed:take-it-down-2")
+    mapped = {str(i) for (i,) in graph.query(PREFIXES + """SELECT ?i WHERE {
+        ?x a cg:Obligation ; cg:shortId ?i . ?m a cg:Mapping ; cg:target ?x ;
+        cg:source/cg:framework ?f . FILTER (?f != fw:eu-ai-act) }""")}
+    assert [n for n in new if n not in mapped] == []
+
+
+def test_readme_lists_the_sources(graph: Graph) -> None:
+    readme = (ROOT / "crosswalks" / "README.md").read_text()
+    section = readme.split("## Sources", 1)[1]
+    for needle in ("2024/1689", "2026/1744", "coag.gov", "Tex. Bus. & Com. Code", "Utah Code",
+                   "Public Act 26-15", "Article 44-B", "22601", "TAKE IT DOWN", "HB 1170"):
+        assert needle in section, needle
+
+
 def test_superseded_colorado_never_operative(graph: Graph) -> None:
     q = PREFIXES + """SELECT ?x ?by ?byStatus ?to WHERE {
         ?x cg:framework fw:us-co-sb24-205 ; cg:legalStatus ?s .

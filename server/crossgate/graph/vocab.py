@@ -62,6 +62,11 @@ APPLIES_FROM = CG.appliesFrom  # xsd:date
 APPLIES_TO = CG.appliesTo  # xsd:date, last day it applies (repealed/superseded)
 REPLACED_BY = DCTERMS.isReplacedBy
 
+# Provenance of a requirement's content (the text it was checked against, and when)
+VERIFIED_ON = CG.verifiedOn  # xsd:date of the last check against dcterms:source (SOURCE_DOC)
+VERIFICATION_NOTE = CG.verificationNote  # what could not be verified
+STATUS_NOTE = CG.statusNote  # dated note on litigation etc.; informative, not applicability
+
 # Applicability conditions (absent = no restriction on that attribute)
 APPLIES_TO_JURISDICTION = CG.appliesToJurisdiction
 APPLIES_TO_ROLE = CG.appliesToRole
