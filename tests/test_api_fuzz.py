@@ -35,21 +35,10 @@ EXAMPLES = int(os.environ.get("CROSSGATE_FUZZ_EXAMPLES", "25"))
 # the media type are declared at all (every 4xx as the one error shape, downloads as theirs).
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance,
           content_type_conformance]
-# Checks waived for an operation, each with the reason; the report below names every waiver and
-# CROSSGATE_FUZZ_ALL=1 runs every check everywhere. These operations are being fixed on other
-# branches (issue 8): remove their entries once those are merged (a trial merge of wp-gate and
-# wp-sparql passes everything but SPARQL's undeclared statuses).
-_GATE = "gate.py (issue 8 gate branch): 401/404/422 not declared"
-_SPARQL = "sparql.py (issue 8 SPARQL branch): 400/415 not declared"
-WAIVED: dict[str, tuple[list[Any], str]] = {
-    "POST /v1/gate/decide": ([status_code_conformance], _GATE),
-    "GET /v1/decisions": (CHECKS, _GATE + "; a 500 for offset >= 2^63 or until in year 8056"),
-    "GET /v1/decisions/{decision_id}": ([status_code_conformance], _GATE),
-    "POST /v1/decisions/{decision_id}/replay": ([status_code_conformance], _GATE),
-    "GET /v1/ledger/verify": ([status_code_conformance], _GATE),
-    "GET /sparql": ([status_code_conformance], _SPARQL),
-    "POST /sparql": ([status_code_conformance], _SPARQL),
-}
+# Checks waived for an operation, each with the reason ("METHOD /path": ([checks], why)); the
+# report below names every waiver and CROSSGATE_FUZZ_ALL=1 runs every check everywhere. None
+# is waived: every operation passes every check.
+WAIVED: dict[str, tuple[list[Any], str]] = {}
 
 
 @pytest.fixture(scope="module")

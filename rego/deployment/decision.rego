@@ -9,6 +9,7 @@
 # entrypoint: true
 package crossgate.gate.deployment
 
+import data.crossgate.gate.lib.approvals.required as required_approvals
 import data.crossgate.gate.lib.approvals.violations as approval_violations
 import data.crossgate.gate.lib.context.gate
 import data.crossgate.gate.lib.context.profile
@@ -18,6 +19,8 @@ import data.crossgate.gate.lib.coverage.counts as coverage_counts
 import data.crossgate.gate.lib.coverage.satisfied
 import data.crossgate.gate.lib.coverage.keyed_warnings as coverage_warnings
 import data.crossgate.gate.lib.dates.violations as date_violations
+import data.crossgate.gate.lib.evidence.required_items
+import data.crossgate.gate.lib.evidence.thresholds
 import data.crossgate.gate.lib.evidence.unevidenced
 import data.crossgate.gate.lib.evidence.violations as evidence_violations
 import data.crossgate.gate.lib.evidence.warnings as evidence_warnings
@@ -25,6 +28,7 @@ import data.crossgate.gate.lib.exceptions.valid as valid_exceptions
 import data.crossgate.gate.lib.exceptions.violations as exception_violations
 import data.crossgate.gate.lib.exceptions.waivable
 import data.crossgate.gate.lib.exceptions.waived_items
+import data.crossgate.gate.lib.findings.patterns as blocking_patterns
 import data.crossgate.gate.lib.findings.violations as finding_violations
 
 # METADATA
@@ -102,6 +106,35 @@ allow if {
 deployment_strategy := object.get(object.get(profile, "strategies", {}), tier, null)
 
 # METADATA
+# title: What the gate checked
+# description: >-
+#   The evidence items, approval roles and blocking criteria this release was held to, so a
+#   report can show every check (passed, failed or waived), not only the failures. A criterion
+#   names the violation code that breaks it and, for a threshold, the evidence type it reads.
+required := {
+	"items": sort(required_items),
+	"approvals": sort({lower(rule.role) | some rule in required_approvals}),
+	"criteria": array.concat(threshold_criteria, array.concat(evidence_criteria, finding_criteria)),
+}
+
+threshold_criteria := [c |
+	some key in sort({concat(" ", [t.item, t.metric]) | some t in thresholds})
+	some t in thresholds
+	concat(" ", [t.item, t.metric]) == key
+	c := {
+		"code": "threshold_exceeded",
+		"item": t.item,
+		"title": concat("", ["metric ", t.metric, " of ", t.item, " within the gate's limit"]),
+	}
+]
+
+evidence_criteria := [{"code": "failed_evidence", "item": null, "title": "no evidence reports the result fail"}]
+
+finding_criteria := [{"code": "open_finding", "item": null, "title": "no finding matches the profile's blocking patterns"} |
+	count(blocking_patterns) > 0
+]
+
+# METADATA
 # title: The gate decision
 # description: The object clients query at data.crossgate.gate.deployment.decision.
 decision := {
@@ -114,6 +147,7 @@ decision := {
 	"missing": missing,
 	"coverage": coverage_counts,
 	"deployment_strategy": deployment_strategy,
+	"required": required,
 } if {
 	ready
 	gate == "deployment"

@@ -13,8 +13,22 @@ test_decision_has_the_contract_fields if {
 	d := testing.decision(testing.candidate("HIGH"))
 	object.keys(d) == {
 		"allow", "tier", "violations", "warnings", "waived", "satisfied", "missing",
-		"coverage", "deployment_strategy",
+		"coverage", "deployment_strategy", "required",
 	}
+}
+
+test_required_lists_what_the_gate_checked if {
+	r := testing.decision(testing.candidate("HIGH")).required
+	"ev:red_team_exercise" in r.items
+	not "ev:board_briefing" in r.items
+	r.approvals == ["ml_lead", "product_lead"]
+	{c.code | some c in r.criteria} == {"threshold_exceeded", "failed_evidence", "open_finding"}
+}
+
+test_required_at_low_needs_only_the_technical_approval if {
+	r := testing.decision(testing.candidate("LOW")).required
+	r.approvals == ["ml_lead"]
+	not "ev:red_team_exercise" in r.items
 }
 
 test_complete_candidates_pass_at_every_tier if {

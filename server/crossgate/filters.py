@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from crossgate.gate.input import EARLIEST, LATEST
 from crossgate.graph.applicability import NO_RISK_CLASS, SystemProfile
 from crossgate.graph.coverage import STATUSES
 from crossgate.graph.model import KINDS, GraphModel
@@ -147,12 +148,9 @@ _PATTERNS = {JURISDICTION.label: aliases.JURISDICTION_PATTERN,
              USE_CASE.label: aliases.USE_CASE_PATTERN}
 
 
-# Every timestamp of the product lies in the whole years inside Rego's nanosecond time
-# (DESIGN.md, "Time is the server's"); a time filter outside them matches nothing the ledger
-# can hold, and converting it to UTC could overflow. (gate/input.py's EARLIEST/LATEST state the
-# same range for the gate input.)
-EARLIEST = datetime(1678, 1, 1, tzinfo=UTC)
-LATEST = datetime(2262, 1, 1, tzinfo=UTC)  # exclusive
+# Every timestamp of the product lies in the range the gate input accepts (Rego's nanosecond
+# time, DESIGN.md "Time is the server's"); a time filter outside it matches nothing the ledger
+# can hold, and converting it to UTC could overflow.
 RANGE_TEXT = "between 1678-01-01 and 2262-01-01 (UTC)"
 
 

@@ -52,6 +52,20 @@ class Requester(BaseModel):
     role: str
 
 
+class Criterion(BaseModel):
+    code: str = Field(description="The violation code that breaks it")
+    item: str | None = Field(description="The evidence type it reads, if it reads one")
+    title: str
+
+
+class Required(BaseModel):
+    """What the gate held the release to (every check a report shows, passed or not)."""
+
+    items: list[str]
+    approvals: list[str]
+    criteria: list[Criterion]
+
+
 class Outcome(_Open):
     """A decision as the policies give it."""
 
@@ -64,6 +78,7 @@ class Outcome(_Open):
     missing: list[str] = Field(default_factory=list)
     coverage: dict[str, dict[str, int]] = Field(default_factory=dict)
     deployment_strategy: str | None = None
+    required: Required | None = Field(default=None, description="Absent when no decision was made")
 
 
 class Decision(Outcome):

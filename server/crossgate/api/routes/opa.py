@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from crossgate.api.deps import DECIDE, RuntimeDep, require
 from crossgate.api.errors import ApiError, error_response, json_path
 from crossgate.api.routes import ERRORS, attachment, media
-from crossgate.gate.decide import decide
+from crossgate.gate.decide import WhatIfNotRecordable, check_recordable, decide
 from crossgate.gate.input import GateInput, normalise
 from crossgate.policy.engines import EngineError
 from crossgate.tokens import TokenInfo
@@ -59,7 +59,7 @@ def _gate_of(rule: str) -> str | None:
 @router.post("/v1/data/{path:path}", response_model=DataAnswer, response_model_exclude_unset=True,
              openapi_extra={"requestBody": {"content": {"application/json": {"schema": {
                  "type": "object", "properties": {"input": {}}}}}}})
-async def data_post(path: str, request: Request, runtime: RuntimeDep, _: Decider) -> Response:
+async def data_post(path: str, request: Request, runtime: RuntimeDep, token: Decider) -> Response:
     """Evaluate data.<path> for {"input": ...}, as OPA's Data API does: {"result": ...}, or {}
     when the path is undefined. A gate decision path records the decision."""
     rule = _rule_path(path)
@@ -71,16 +71,17 @@ async def data_post(path: str, request: Request, runtime: RuntimeDep, _: Decider
     if not isinstance(body, dict):
         raise ApiError(400, "request body must be an object",
                        errors=[{"path": "$", "message": "must be an object"}])
-    return _evaluate(rule, body.get("input"), request, runtime)
+    return _evaluate(rule, body.get("input"), request, runtime, token)
 
 
 @router.get("/v1/data/{path:path}", response_model=DataAnswer, response_model_exclude_unset=True)
-def data_get(path: str, request: Request, runtime: RuntimeDep, _: Decider) -> Response:
+def data_get(path: str, request: Request, runtime: RuntimeDep, token: Decider) -> Response:
     """data.<path> without input: {"result": ...}, or {} when undefined."""
-    return _evaluate(_rule_path(path), None, request, runtime)
+    return _evaluate(_rule_path(path), None, request, runtime, token)
 
 
-def _evaluate(rule: str, raw_input: Any, request: Request, runtime: Any) -> Response:
+def _evaluate(rule: str, raw_input: Any, request: Request, runtime: Any,
+              token: TokenInfo) -> Response:
     gate = _gate_of(rule)
     snapshot = runtime.policy()
     if gate is not None:
@@ -95,8 +96,14 @@ def _evaluate(rule: str, raw_input: Any, request: Request, runtime: Any) -> Resp
             errors = [{"path": json_path(("input", *e["loc"])), "message": e["msg"]}
                       for e in exc.errors()]
             raise ApiError(400, "invalid input", errors=errors) from None
+        try:  # a decision asked for here is recorded, so a what-if date is refused
+            check_recordable(candidate, recording=True)
+        except WhatIfNotRecordable as error:
+            path = "$.input" + error.path.removeprefix("$")
+            raise ApiError(400, str(error), errors=[{"path": path, "message": str(error)}]) from None
         started = time.perf_counter()
-        output = decide(candidate, runtime.policies, snapshot, runtime.ledger)
+        output = decide(candidate, runtime.policies, snapshot, runtime.ledger,
+                        requested_by={"name": token.name, "role": token.role})
         request.app.state.metrics.observe_decision(gate, output, time.perf_counter() - started)
         return JSONResponse({"result": output, "decision_id": output["decision_id"]})
     try:

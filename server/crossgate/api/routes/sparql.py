@@ -12,12 +12,23 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from crossgate.api.deps import Reader, RuntimeDep
-from crossgate.api.errors import ApiError
+from crossgate.api.errors import ApiError, ErrorBody
+from crossgate.api.routes import ERRORS, media
 from crossgate.graph.query_pool import QueryPool
 from crossgate.graph.sparql import SparqlError, run_query
 from crossgate.graph.store import EmbeddedStore
 
-router = APIRouter(tags=["sparql"])
+# What /sparql answers: the results in the negotiated format, or the error shape (400 for an
+# update, a malformed or federated query; 413 past the row limit; 503 past the time limit or
+# with every worker busy, with Retry-After).
+_RESPONSES = {
+    **ERRORS,
+    503: {"model": ErrorBody, "description": "time limit reached, or every query worker busy"},
+    **media("application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+            "text/tab-separated-values", "text/turtle", "application/n-triples",
+            "application/rdf+xml", description="query results"),
+}
+router = APIRouter(tags=["sparql"], responses=_RESPONSES)
 _setup_lock = threading.Lock()
 
 
