@@ -39,13 +39,15 @@ VARIANTS: dict[str, tuple[str, str, dict[str, Any], dict[str, Any]]] = {
     "critical_pass_2030_everything_stale": ("critical_pass", "2030-08-02", {}, {}),
     "nyc_hiring_gpai_provider": (
         "nyc_hiring_pass", "2026-08-02",
-        {"roles": ["provider", "developer"], "eu_ai_act_class": "gpai", "jurisdictions": ["EU", "US-NYC"]}, {}),
+        {"roles": ["provider", "developer"], "eu_ai_act_class": "gpai",
+         "jurisdictions": ["EU", "US-NYC"]}, {}),
     "colorado_developer_no_class": (
         "colorado_lending_from_2027", "2027-01-01",
         {"roles": ["developer"], "use_cases": ["lending", "employment"], "eu_ai_act_class": None}, {}),
     "low_pass_many_states_2025": (
         "low_pass", "2025-08-02",
-        {"jurisdictions": ["EU", "US-CA", "US-TX", "US-UT", "US-IL"], "roles": ["deployer", "importer", "distributor"],
+        {"jurisdictions": ["EU", "US-CA", "US-TX", "US-UT", "US-IL"],
+         "roles": ["deployer", "importer", "distributor"],
          "eu_ai_act_class": "limited-risk", "personal_data": True, "user_facing": True}, {}),
     "high_pass_all_evidence_failed": ("high_pass", "2026-11-15", {}, {"result": "fail"}),
     "medium_user_facing_no_roles": (
@@ -125,7 +127,8 @@ def test_dates_statuses_frameworks_and_obligations_match_the_requirements(shippe
     reqs, index = shipped["requirements"], shipped["index"]
     assert keys(index["never"]) == {
         rid for rid, r in reqs.items()
-        if r["status"] == "proposed" or (r["status"] in ("repealed", "superseded") and r["applies_to"] is None)}
+        if r["status"] == "proposed"
+        or (r["status"] in ("repealed", "superseded") and r["applies_to"] is None)}
     for key, entry in (("applies_from", "starts"), ("applies_to", "ends")):
         dates = sorted({r[key] for r in reqs.values() if r[key] is not None})
         assert [g["date"] for g in index[entry]] == dates
@@ -185,7 +188,8 @@ def applies_by_semantics(req: dict[str, Any], system: dict[str, Any], as_of: str
     return all(not (app.get(flag) is True and system.get(flag) is not True) for flag in FLAGS)
 
 
-def applies_by_index(index: dict[str, Any], all_ids: set[str], system: dict[str, Any], as_of: str) -> set[str]:
+def applies_by_index(index: dict[str, Any], all_ids: set[str], system: dict[str, Any],
+                     as_of: str) -> set[str]:
     """What rego/lib/applicability.rego computes: (all - excluded) - inoperative."""
     roles = set(system["roles"]) | {a for r in system["roles"] for a in ROLE_ALIASES.get(r, [])}
     values = {
@@ -231,7 +235,8 @@ def test_the_index_algebra_gives_the_documented_applicability(shipped: dict[str,
     # not_started: the union of the start groups after the date is every dated requirement after it.
     for as_of in dates:
         by_index = set().union(*(set(g["ids"]) for g in index["starts"] if g["date"] > as_of))
-        assert by_index == {rid for rid, r in reqs.items() if r["applies_from"] is not None and r["applies_from"] > as_of}
+        assert by_index == {rid for rid, r in reqs.items()
+                            if r["applies_from"] is not None and r["applies_from"] > as_of}
 
 
 def test_requirements_without_a_framework_are_grouped_apart() -> None:
@@ -261,7 +266,8 @@ def test_shipped_decisions_are_identical_to_those_before_the_index(shipped: dict
     different = []
     for name, inp in sorted(inputs.items()):
         decision = evaluate_decision(engine, inp, timeout_s=None)
-        assert not any(v["code"] == "engine_error" for v in decision["violations"]), (name, decision["violations"])
+        errors = [v for v in decision["violations"] if v["code"] == "engine_error"]
+        assert not errors, (name, errors)
         if canonical_json(decision) != canonical_json(expected[name]):
             different.append(name)
     assert not different

@@ -96,7 +96,8 @@ def _by_date(requirements: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
         date = req.get(key)
         if date is not None:
             groups.setdefault(date, set()).add(rid)
-    return [{"date": date, "ids": id_set(ids)} for date, ids in sorted(groups.items(), key=lambda kv: str(kv[0]))]
+    ordered = sorted(groups.items(), key=lambda kv: str(kv[0]))
+    return [{"date": date, "ids": id_set(ids)} for date, ids in ordered]
 
 
 def label(rid: str, req: Mapping[str, Any]) -> str:
