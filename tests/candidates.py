@@ -76,3 +76,13 @@ def what_if_dir() -> Path:
         for name in names():
             (_WHAT_IF_DIR / f"{name}.json").write_text(json.dumps(what_if(name), indent=2) + "\n")
     return _WHAT_IF_DIR
+
+
+if __name__ == "__main__":
+    # `python -m tests.candidates NAME` prints the fixture dated today, ready to be recorded
+    # (the README's CI example uses it).
+    import sys
+
+    if len(sys.argv) != 2 or sys.argv[1] not in names():
+        sys.exit(f"usage: python -m tests.candidates NAME   (one of: {', '.join(names())})")
+    print(json.dumps(current(sys.argv[1]), indent=2))
