@@ -232,3 +232,59 @@ def test_cli_coverage_exits_2_on_an_unknown_filter_value(tmp_path: Path) -> None
     done = run("--role", "Provider", "--risk-class", "high risk", "--gaps", "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["requirements"]
+
+
+def _status_from_dates(row: dict, stored: str, applies_to: str | None, day: str) -> str:
+    """The legal status a requirement's dates give on a day (docs/api.md, coverage semantics),
+    restated independently of graph/applicability.py."""
+    if stored == "proposed":
+        return "proposed"
+    if stored in ("repealed", "superseded") and (applies_to is None or day > applies_to):
+        return stored
+    if applies_to is not None and day > applies_to:
+        return "repealed"
+    if row["applies_from"] is not None and row["applies_from"] > day:
+        return "upcoming"
+    return "in_force"
+
+
+def test_requirement_status_is_computed_for_the_date_asked(server: LiveServer) -> None:
+    from datetime import UTC, date, datetime, timedelta
+
+    with server.client("analyst") as analyst:
+        today = analyst.get("/v1/requirements").json()
+        assert today["as_of"] == datetime.now(UTC).date().isoformat()
+        facts = {r["id"]: analyst.get(f"/v1/requirements/{r['id']}").json()
+                 for r in today["requirements"] if r["kind"] == "obligation"}
+        # the day before and after every date in the content, and today
+        days = {today["as_of"]}
+        for fact in facts.values():
+            for key in ("applies_from", "applies_to"):
+                if fact[key]:
+                    moment = date.fromisoformat(fact[key])
+                    days |= {(moment + timedelta(days=d)).isoformat() for d in (-1, 0, 1)}
+        checked = 0
+        for day in sorted(days):
+            listed = analyst.get("/v1/requirements", params={"as_of": day, "kind": "obligation"})
+            assert listed.status_code == 200 and listed.json()["as_of"] == day
+            for row in listed.json()["requirements"]:
+                fact = facts[row["id"]]
+                # whether the law was proposed or ended (its kind of status, whatever the day)
+                base = fact["legal_status"] if fact["legal_status"] in (
+                    "proposed", "repealed", "superseded") else "in_force"
+                assert row["status"] == _status_from_dates(row, base, fact["applies_to"], day), (
+                    row["id"], day)
+                checked += 1
+        assert checked > 1000
+        # an Omnibus prohibition that starts on 2026-12-02 is upcoming the day before
+        ncii = analyst.get("/v1/requirements/euaia:art-5-1-ncii",
+                           params={"as_of": "2026-12-01"}).json()
+        assert ncii["legal_status"] == "upcoming"
+        assert analyst.get("/v1/requirements/euaia:art-5-1-ncii",
+                           params={"as_of": "2026-12-02"}).json()["legal_status"] == "in_force"
+        # parts come with their titles and summaries
+        art73 = analyst.get("/v1/requirements/euaia:art-73").json()
+        assert art73["parts"] and all(p["title"] and p["legal_status"] for p in art73["parts"])
+        assert {p["id"] for p in art73["parts"]} >= {"euaia:art-73-2"}
+        bad = analyst.get("/v1/requirements", params={"as_of": "9999-12-31"})
+        assert bad.status_code == 422 and bad.json()["errors"][0]["path"] == "as_of"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from crossgate import filters as F
+from crossgate.graph.applicability import effective_state
 from crossgate.graph.coverage import STATUSES, compute
 from crossgate.graph.model import Mapping
 from crossgate.web import charts
@@ -186,12 +188,17 @@ def requirement(req_id: str, request: Request, session: Reader) -> Response:
                                   key=lambda kv: (kv[1].coverage != "full", kv[0])):
             reaches.append({"target": target, "title": model.node_title(target),
                             "coverage": hit.coverage, "steps": path_steps(view, hit.path)})
-    parts = sorted(r.id for r in model.requirements.values() if r.part_of == req_id)
+    today = datetime.now(UTC).date()
+    parts = [{"id": r.id, "title": r.title, "summary": r.summary,
+              "legal_status": effective_state(r, today), "applies_from": r.applies_from}
+             for r in sorted(model.requirements.values(), key=lambda r: r.id) if r.part_of == req_id]
+    legal_status = effective_state(req, today) if req is not None else None
     framework = model.frameworks.get(req.framework or "", {}) if req is not None else {}
     return render(request, "requirement.html", session=session, active="gaps", id=req_id,
                   req=req, evidence=evidence, title=title, framework=framework,
                   incoming=incoming, outgoing=outgoing, drawing=drawing, reached_by=reached_by,
-                  reaches=reaches, parts=parts, model=model, meaning=RELATION_MEANING)
+                  reaches=reaches, parts=parts, model=model, meaning=RELATION_MEANING,
+                  legal_status=legal_status, today=today.isoformat())
 
 
 @router.get("/ui/matrix")
