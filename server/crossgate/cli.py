@@ -188,9 +188,7 @@ def sparql(
     data_dir: DataDir = None,
 ) -> None:
     """Run a read-only SPARQL query against the local graph."""
-    from crossgate.graph.query_pool import QueryPool
     from crossgate.graph.sparql import SparqlError, run_query
-    from crossgate.graph.store import EmbeddedStore
 
     media = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
              "csv": "text/csv", "tsv": "text/tab-separated-values",
@@ -200,18 +198,16 @@ def sparql(
     text = sys.stdin.read() if query == "-" else query
     settings = load_settings(data_dir)
     runtime = open_runtime(settings)
-    store = runtime.store
-    # As in the server: a worker evaluates the query, so the time and memory limits hold.
-    pool = (QueryPool(store.path, 1, settings.sparql_memory_mb)
-            if isinstance(store, EmbeddedStore) else None)
     try:
-        raw = run_query(store, text, media, settings.sparql_timeout_s, settings.sparql_max_rows,
-                        allowed_services=settings.sparql_service_allowlist, pool=pool)
+        # As in the server: a worker evaluates the query, so the time and memory limits hold.
+        raw = run_query(runtime.store, text, media, settings.sparql_timeout_s,
+                        settings.sparql_max_rows,
+                        allowed_services=settings.sparql_service_allowlist,
+                        pool=runtime.query_pool)
     except SparqlError as exc:
         raise _err(exc.message) from exc
     finally:
-        if pool is not None:
-            pool.close()
+        runtime.close()
     sys.stdout.buffer.write(raw.body)
 
 

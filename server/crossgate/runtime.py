@@ -12,7 +12,8 @@ from functools import cached_property
 
 from crossgate.config import Settings
 from crossgate.graph.loader import load_shipped
-from crossgate.graph.store import GraphStore, open_store
+from crossgate.graph.query_pool import QueryPool
+from crossgate.graph.store import EmbeddedStore, GraphStore, open_store
 from crossgate.graph.view import GraphView, ViewCache
 from crossgate.ledger import Ledger, open_ledger
 from crossgate.policy.snapshot import PolicyRuntime, PolicySnapshot
@@ -45,10 +46,21 @@ class Runtime:
         return self.policies.current(self.view())
 
     @cached_property
+    def query_pool(self) -> QueryPool | None:
+        """Worker processes for callers' SPARQL over the embedded store (started on first use,
+        killed at a query's deadline); None for a remote store, which enforces its own."""
+        if not isinstance(self.store, EmbeddedStore):
+            return None
+        return QueryPool(self.store.path, self.settings.sparql_workers,
+                         self.settings.sparql_memory_mb)
+
+    @cached_property
     def ledger(self) -> Ledger:
         return open_ledger(self.settings.ledger_url, self.settings.data_path)
 
     def close(self) -> None:
         if "ledger" in self.__dict__:
             self.ledger.close()
+        if self.__dict__.get("query_pool") is not None:
+            self.query_pool.close()  # type: ignore[union-attr]
         self.store.close()

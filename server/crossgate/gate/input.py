@@ -82,17 +82,16 @@ def _finite_number(value: Any) -> Any:
 Metric = Annotated[int | float, PlainValidator(_finite_number), WithJsonSchema({"type": "number"})]
 
 
-def _text_only(value: Any) -> Any:
-    # Lax pydantic would read a number as a unix timestamp; the contract is RFC 3339 text.
-    if not isinstance(value, str):
-        raise ValueError("must be an RFC 3339 date-time string with a time zone")
-    return value
+def _string_only(what: str) -> BeforeValidator:
+    """Refuse anything but a JSON string before lax pydantic converts it (it would read a
+    number as a unix timestamp, or as an enum member)."""
 
+    def check(value: Any) -> Any:
+        if not isinstance(value, str):
+            raise ValueError(f"must be {what}")
+        return value
 
-def _string_only(value: Any) -> Any:
-    if not isinstance(value, str):
-        raise ValueError("must be a string")
-    return value
+    return BeforeValidator(check)
 
 
 def in_range(moment: datetime) -> datetime:
@@ -103,7 +102,8 @@ def in_range(moment: datetime) -> datetime:
     return moment
 
 
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_text_only), AfterValidator(in_range)]
+Timestamp = Annotated[AwareDatetime, _string_only("an RFC 3339 date-time string with a time zone"),
+                      AfterValidator(in_range)]
 
 
 class RiskTier(StrEnum):
@@ -119,7 +119,7 @@ class _Strict(BaseModel):
 
 class System(_Strict):
     id: NonEmpty
-    risk_tier: Annotated[RiskTier, BeforeValidator(_string_only)]
+    risk_tier: Annotated[RiskTier, _string_only("a string")]
     jurisdictions: list[NonEmpty] = Field(default_factory=list)
     roles: list[NonEmpty] = Field(default_factory=list)
     eu_ai_act_class: NonEmpty | None = None

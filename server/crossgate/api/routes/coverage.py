@@ -14,13 +14,13 @@ from crossgate.api.errors import ApiError
 from crossgate.api.routes import ERRORS, unknown_value
 from crossgate.gate.input import System
 from crossgate.graph.applicability import profile_of_system
-from crossgate.graph.coverage import compute, sources_for
+from crossgate.graph.coverage import STATUSES, compute, sources_for
 from crossgate.graph.model import GraphModel
 from crossgate.graph.vocab import LEGAL_STATUSES
 
 router = APIRouter(prefix="/v1", tags=["coverage"], responses=ERRORS)
 
-Status = Literal["satisfied", "partial", "unsatisfied", "not_applicable"]
+Status = Literal[STATUSES]  # type: ignore[valid-type]
 LegalState = Literal[LEGAL_STATUSES]  # type: ignore[valid-type]
 
 

@@ -14,9 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from crossgate.api.deps import Reader, RuntimeDep
 from crossgate.api.errors import ApiError, ErrorBody
 from crossgate.api.routes import ERRORS, media
-from crossgate.graph.query_pool import QueryPool
 from crossgate.graph.sparql import SparqlError, run_query
-from crossgate.graph.store import EmbeddedStore
 
 # What /sparql answers: the results in the negotiated format, or the error shape (400 for an
 # update, a malformed or federated query; 413 past the row limit; 503 past the time limit or
@@ -33,26 +31,23 @@ _setup_lock = threading.Lock()
 
 
 @dataclass
-class _Engine:
-    """Per app: the query workers (embedded store only) and the admission in front of them.
-    Waiting queries wait here, on the event loop, holding no request thread."""
+class _Admission:
+    """Per app: how many queries run at once (the workers) and how many may wait. Waiting
+    queries wait here, on the event loop, holding no request thread."""
 
-    pool: QueryPool | None
     running: anyio.CapacityLimiter
     queue: int
 
 
-def _engine(request: Request, runtime) -> _Engine:
+def _admission(request: Request, runtime) -> _Admission:
     with _setup_lock:
-        engine = getattr(request.app.state, "sparql_engine", None)
-        if engine is None:
-            settings, store = runtime.settings, runtime.store
-            workers = max(1, settings.sparql_workers)
-            pool = (QueryPool(store.path, workers, settings.sparql_memory_mb)
-                    if isinstance(store, EmbeddedStore) else None)
-            engine = _Engine(pool, anyio.CapacityLimiter(workers), max(0, settings.sparql_queue))
-            request.app.state.sparql_engine = engine
-    return engine
+        admission = getattr(request.app.state, "sparql_admission", None)
+        if admission is None:
+            settings = runtime.settings
+            admission = _Admission(anyio.CapacityLimiter(max(1, settings.sparql_workers)),
+                                   max(0, settings.sparql_queue))
+            request.app.state.sparql_admission = admission
+    return admission
 
 
 def _busy(message: str, timeout_s: float) -> ApiError:
@@ -65,11 +60,11 @@ async def _answer(query: str | None, request: Request, runtime) -> Response:
         raise HTTPException(400, "missing query: pass ?query=..., a form field query=..., or an "
                                  "application/sparql-query body")
     settings = runtime.settings
-    engine = _engine(request, runtime)
-    running = engine.running
-    if running.available_tokens == 0 and running.statistics().tasks_waiting >= engine.queue:
+    admission = _admission(request, runtime)
+    running = admission.running
+    if running.available_tokens == 0 and running.statistics().tasks_waiting >= admission.queue:
         raise _busy(f"too many SPARQL queries at once ({running.total_tokens:g} running, "
-                    f"{engine.queue} waiting); retry later", settings.sparql_timeout_s)
+                    f"{admission.queue} waiting); retry later", settings.sparql_timeout_s)
     acquired = False
     with anyio.move_on_after(settings.sparql_timeout_s):
         await running.acquire()
@@ -83,7 +78,7 @@ async def _answer(query: str | None, request: Request, runtime) -> Response:
             lambda: run_query(runtime.store, query, request.headers.get("accept"),
                               settings.sparql_timeout_s, settings.sparql_max_rows,
                               allowed_services=settings.sparql_service_allowlist,
-                              pool=engine.pool))
+                              pool=runtime.query_pool))
     except SparqlError as exc:
         raise ApiError(exc.status, exc.message,
                        errors=[{"path": "query", "message": exc.message}]) from exc
