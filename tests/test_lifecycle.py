@@ -204,3 +204,27 @@ def test_gate_check_names_the_decision_that_satisfied_the_order(fresh_server: Li
     assert run.returncode == 0, run.stdout + run.stderr
     assert (f"stage order: staging allowed version 9.0.0 in decision {staging['decision_id']}"
             in run.stdout)
+
+
+def test_the_shipped_profile_carries_the_lifecycle_and_the_tests_follow_it(
+        server: LiveServer) -> None:
+    from crossgate.gate.input import ChangeType
+    from tests.candidates import STAGES
+
+    with server.client("ci") as ci:
+        profile = ci.get("/v1/data/crossgate/profiles/deployment").json()["result"]
+    assert tuple(s["name"] for s in profile["stages"]) == STAGES
+    assert [s["position"] for s in profile["stages"]] == [1, 2, 3]
+    assert profile["stages"][-1]["items"] is None  # production: every item of the tier
+    assert set(profile["change_types"]) == {t.value for t in ChangeType}
+    assert profile["change_types"]["rollback"] == {
+        "title": profile["change_types"]["rollback"]["title"],
+        "items": ["ev:rollback_tested"], "approvals": ["ml_lead"]}
+    assert profile["stage_order_min_tier"] == "MEDIUM"
+    assert profile["tier_change_window_days"] == 183
+    assert {(m["min_tier"], m["min"]) for m in profile["minimums"]} == {
+        ("LOW", 90), ("MEDIUM", 365), ("HIGH", 1095), ("CRITICAL", 2555)}
+    # The shapes accept exactly the change types the input model does.
+    shapes = (Path(__file__).resolve().parents[1] / "ontology" / "shapes.ttl").read_text()
+    listed = shapes.split("sh:path cg:changeType ;", 1)[1].split("sh:in (", 1)[1].split(")", 1)[0]
+    assert listed.split() == [f'"{t.value}"' for t in ChangeType]
