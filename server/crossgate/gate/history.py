@@ -48,14 +48,18 @@ def _rfc3339(at_ns: int) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def fold(history: dict[str, Any], record: LedgerRecord) -> dict[str, Any]:
     """`history` after `record` (changed in place and returned)."""
     history["seq"] = max(int(history.get("seq", 0)), record.seq)
     if record.gate != HISTORY_GATE or record.outcome != "allow":
         return history
-    candidate = record.input if isinstance(record.input, dict) else {}
-    system = candidate.get("system") if isinstance(candidate.get("system"), dict) else {}
-    release = candidate.get("release") if isinstance(candidate.get("release"), dict) else {}
+    candidate: dict[str, Any] = record.input if isinstance(record.input, dict) else {}
+    system = _object(candidate.get("system"))
+    release = _object(candidate.get("release"))
     version, stage = release.get("version"), release.get("stage")
     at_ns = _decision_ns(record)
     entry = {

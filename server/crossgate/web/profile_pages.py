@@ -49,7 +49,7 @@ def profile(gate: str, request: Request, session: Reader) -> Response:
         raise error_page(request, 404, "Not found",
                          f"No gate profile {gate!r}; the graph has "
                          f"{', '.join(sorted(view.model.profiles)) or 'none'}.", session)
-    kinds = chosen.get("change_types") or {}
+    kinds: dict[str, Any] = chosen.get("change_types") or {}  # type: ignore[assignment]
     return render(request, "profiles.html", session=session, active="profiles",
                   profiles=view.model.profiles, chosen=chosen, gate=gate,
                   items=_item_table(chosen), kinds=sorted(kinds.items()))
