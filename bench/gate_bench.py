@@ -152,6 +152,10 @@ def in_process(data_dir: Path, candidate: dict[str, Any], args: argparse.Namespa
     policies = list(snapshot.policies.files.items())
     normalised = normalise(GateInput.model_validate(candidate), None)
     out["input_bytes"] = len(json.dumps(normalised))
+    from tests.candidates import promoted_history
+
+    # The candidate's version as allowed at staging: the history a production decision reads.
+    history = promoted_history(candidate)
     log(f"seeded in {out['seed_s']:.1f} s, compiled in {out['compile_s']:.2f} s; "
         f"data {sum(out['data_bytes'].values()):,} bytes of JSON")
 
@@ -166,7 +170,7 @@ def in_process(data_dir: Path, candidate: dict[str, Any], args: argparse.Namespa
         results: list[dict[str, Any]] = []
 
         def once(engine: Any = engine, results: list[dict[str, Any]] = results) -> None:
-            results.append(evaluate_decision(engine, normalised, timeout_s=None))
+            results.append(evaluate_decision(engine, normalised, timeout_s=None, history=history))
 
         timed(once, warm)
         results.clear()
@@ -189,13 +193,15 @@ def in_process(data_dir: Path, candidate: dict[str, Any], args: argparse.Namespa
     text = json.dumps(normalised)
     raw = ""
 
+    with_history = engine._engine_for(history)
+
     def eval_only() -> None:
         nonlocal raw
-        raw = engine._engine.eval_query_as_json(f"data.{decision_path()}")
+        raw = with_history.eval_query_as_json(f"data.{decision_path()}")
 
-    engine._engine.set_input_json(text)
+    with_history.set_input_json(text)
     eval_only()
-    decision = evaluate_decision(engine, normalised, timeout_s=None)
+    decision = evaluate_decision(engine, normalised, timeout_s=None, history=history)
     output = {"decision_id": "00000000-0000-0000-0000-000000000000", **decision,
               "revision": {"policy": snapshot.policy_revision, "data": snapshot.data_revision},
               "recorded": {"seq": 1, "hash": "0" * 64}, "elapsed_ms": 1.0}
@@ -675,6 +681,11 @@ def main() -> None:
         tokens.close()
         log("starting bench server ...")
         process, url = start_bench_server(data_dir, args.threads, tmp / "server.log")
+        from tests.candidates import promote
+
+        with httpx.Client(base_url=url, timeout=120,
+                          headers={"Authorization": f"Bearer {ci}"}) as client:
+            promote(client, candidate)  # development and staging, so production is an allow
         vs = variants(candidate)
         log(f"sequential: {args.rounds} rounds x {args.n // args.rounds} per endpoint ...")
         http = sequential(url, ci, vs, args, started + args.budget_s - 4 * args.concurrent_seconds, log)

@@ -86,3 +86,72 @@ if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in names():
         sys.exit(f"usage: python -m tests.candidates NAME   (one of: {', '.join(names())})")
     print(json.dumps(current(sys.argv[1]), indent=2))
+
+
+# --- the stages before a fixture's --------------------------------------------------------------
+#
+# At MEDIUM and above a production decision needs an allowed, recorded decision for the same
+# system and version at staging (DESIGN.md, "Release lifecycle"). The fixtures describe the
+# production step; `promote` records the steps before it, so a test's production decision is
+# judged on what the fixture is about. `promoted_history` is the same thing as the history
+# document an engine reads, for tests that evaluate policies without a server.
+
+#: The shipped deployment profile's stages, in order (tests/test_content.py holds it to the graph).
+STAGES = ("development", "staging", "production")
+
+
+def earlier_stages(body: dict[str, Any]) -> list[str]:
+    stage = body["release"]["stage"]
+    return list(STAGES[:STAGES.index(stage)]) if stage in STAGES else []
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def passing_at(body: dict[str, Any], stage: str, required: dict[str, Any]) -> dict[str, Any]:
+    """The fixture's system and release at `stage`, with passing evidence of every item and an
+    approval of every role in `required` (a dry run's answer), each by a different person."""
+    now = datetime.now(UTC) - timedelta(minutes=1)
+    metrics = {"ev:evaluation_results": {"hallucination_rate": 0.01},
+               "ev:logging_verified": {"retention_days": 3650}}
+    return {
+        "gate": body.get("gate", "deployment"), "system": body["system"],
+        "release": {**body["release"], "stage": stage},
+        "evidence": [{"id": f"promote-{i}", "type": item, "result": "pass",
+                      "collected_at": _stamp(now), "metrics": metrics.get(item, {})}
+                     for i, item in enumerate(required["items"])],
+        "approvals": [{"role": role, "approver": f"{role}.promoter@example.com",
+                       "approved_at": _stamp(now)} for role in required["approvals"]],
+    }
+
+
+def promote(client: Any, body: dict[str, Any]) -> list[str]:
+    """Record allowed decisions for the candidate's system and version at every stage before
+    its own, through the API (`client` posts to a live server with the ci role); returns their
+    decision ids. Fails the test if one is not allowed."""
+    ids = []
+    for stage in earlier_stages(body):
+        probe = {**body, "release": {**body["release"], "stage": stage}}
+        probe.pop("as_of", None)
+        dry = client.post("/v1/gate/decide", params={"dry_run": "true"}, json=probe)
+        assert dry.status_code == 200, dry.text
+        step = passing_at(body, stage, dry.json()["required"])
+        recorded = client.post("/v1/gate/decide", json=step).json()
+        assert recorded["allow"], (stage, recorded["violations"])
+        ids.append(recorded["decision_id"])
+    return ids
+
+
+def promoted_history(*bodies: dict[str, Any]) -> dict[str, Any]:
+    """The history document after `promote` of each body (crossgate.gate.history's shape)."""
+    systems: dict[str, Any] = {}
+    for seq, body in enumerate(bodies, start=1):
+        for stage in earlier_stages(body):
+            entry = {"decision_id": f"promoted-{seq}-{stage}", "seq": seq,
+                     "at": "2026-11-01T00:00:00Z", "at_ns": 1793491200000000000,
+                     "tier": body["system"]["risk_tier"], "change_type": body["release"]["change_type"]}
+            mine = systems.setdefault(body["system"]["id"], {"releases": {}, "latest": None})
+            mine["releases"].setdefault(body["release"]["version"], {})[stage] = entry
+            mine["latest"] = entry
+    return {"seq": len(bodies), "systems": systems}

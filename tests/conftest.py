@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from crossgate.tokens import ROLES, TokenStore
+from tests import candidates
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
@@ -106,8 +107,12 @@ def stop_server(server: LiveServer) -> None:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One shared server for read-mostly API tests."""
+    """One shared server for read-mostly API tests; every fixture candidate's system and
+    version has been promoted through the stages before production (candidates.promote)."""
     live = start_server(tmp_path_factory.mktemp("crossgate-data"))
+    with live.client("ci") as ci:
+        for name in candidates.names():
+            candidates.promote(ci, candidates.current(name))
     yield live
     stop_server(live)
 

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.candidates import CANDIDATES, current
+from tests.candidates import CANDIDATES, current, earlier_stages, passing_at, promote
 from tests.conftest import REPO, LiveServer, start_server, stop_server
 
 
@@ -27,25 +27,27 @@ def candidate(name: str) -> dict[str, Any]:
 
 def test_decide_records_and_lists(fresh_server: LiveServer) -> None:
     with fresh_server.client("ci") as ci:
+        before = len(promote(ci, candidate("high_pass")))  # development, staging
         allow = ci.post("/v1/gate/decide", json=candidate("high_pass")).json()
         deny = ci.post("/v1/gate/decide", json=candidate("high_missing_red_team")).json()
         dry = ci.post("/v1/gate/decide", params={"dry_run": "true"},
                       json=candidate("high_pass")).json()
     assert allow["allow"] is True and allow["violations"] == []
     assert allow["tier"] == "HIGH" and allow["deployment_strategy"] == "canary"
-    assert allow["recorded"]["seq"] == 1 and len(allow["recorded"]["hash"]) == 64
-    assert set(allow["revision"]) == {"policy", "data"}
+    assert allow["recorded"]["seq"] == before + 1 and len(allow["recorded"]["hash"]) == 64
+    assert allow["revision"]["history"] == before  # the history it read: the two promotions
+    assert allow["lifecycle"]["stage_order"]["seq"] == before
     assert allow["satisfied"], "evidence reaches requirements through the crosswalk"
     some = next(iter(allow["satisfied"].values()))
     assert any(r.startswith("euaia:") for reqs in allow["satisfied"].values() for r in reqs), some
-    assert deny["allow"] is False and deny["recorded"]["seq"] == 2
+    assert deny["allow"] is False and deny["recorded"]["seq"] == before + 2
     codes = {(v["code"], v["item"]) for v in deny["violations"]}
     assert ("missing_evidence", "ev:red_team_exercise") in codes
     assert all(v["remediation"] for v in deny["violations"])
     assert dry["recorded"] is None
     with fresh_server.client("auditor") as auditor:
         listed = auditor.get("/v1/decisions").json()["decisions"]
-        assert [d["outcome"] for d in listed] == ["deny", "allow"]
+        assert [d["outcome"] for d in listed] == ["deny", "allow"] + ["allow"] * before
         denies = auditor.get("/v1/decisions", params={"outcome": "deny"}).json()["decisions"]
         assert [d["decision_id"] for d in denies] == [deny["decision_id"]]
         one = auditor.get(f"/v1/decisions/{allow['decision_id']}").json()
@@ -69,6 +71,7 @@ def test_bad_input_is_422_with_json_paths(server: LiveServer) -> None:
 
 def test_ledger_edit_is_detected(fresh_server: LiveServer, tmp_path: Path) -> None:
     with fresh_server.client("ci") as ci:
+        promote(ci, candidate("high_pass"))  # seq 1 and 2, both allowed
         for name in ("low_pass", "high_pass", "high_missing_red_team"):
             ci.post("/v1/gate/decide", json=candidate(name)).raise_for_status()
     db = sqlite3.connect(fresh_server.data_dir / "ledger.sqlite")
@@ -95,6 +98,7 @@ def test_replay_after_the_graph_changed(tmp_path: Path) -> None:
     try:
         with live.client("ci") as ci:
             near = candidate("high_hallucination_near_limit")
+            promote(ci, near)
             original = ci.post("/v1/gate/decide", json=near).json()
         assert original["allow"] is True
     finally:
@@ -160,6 +164,21 @@ def test_metrics(server: LiveServer) -> None:
     assert httpx.get(server.url + "/metrics").status_code == 401
 
 
+def promote_locally(body: dict[str, Any], data_dir: Path, work: Path) -> None:
+    """candidates.promote through the CLI on a local data directory."""
+    for stage in earlier_stages(body):
+        probe = work / f"probe-{stage}.json"
+        probe.write_text(json.dumps({**body, "release": {**body["release"], "stage": stage}}))
+        dry = subprocess.run([sys.executable, "-m", "crossgate.cli", "gate", "check", str(probe),
+                              "--json", "--data-dir", str(data_dir), "--dry-run"],
+                             capture_output=True, text=True)
+        step = work / f"step-{stage}.json"
+        step.write_text(json.dumps(passing_at(body, stage, json.loads(dry.stdout)["required"])))
+        done = subprocess.run([sys.executable, "-m", "crossgate.cli", "gate", "check", str(step),
+                               "--data-dir", str(data_dir)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
 @pytest.mark.parametrize("name", ["high_pass", "high_missing_red_team"])
 def test_cli_gate_check_against_server_and_locally(server: LiveServer, name: str,
                                                    tmp_path: Path) -> None:
@@ -172,6 +191,7 @@ def test_cli_gate_check_against_server_and_locally(server: LiveServer, name: str
         capture_output=True, text=True)
     assert remote.returncode == expected, remote.stderr
     assert ("ALLOW" if expected == 0 else "DENY") in remote.stdout
+    promote_locally(candidate(name), tmp_path / "local", tmp_path)
     as_json = subprocess.run(
         [sys.executable, "-m", "crossgate.cli", "gate", "check", str(path), "--json",
          "--data-dir", str(tmp_path / "local"), "--dry-run"], capture_output=True, text=True)
@@ -249,7 +269,7 @@ def test_readme_ci_example_works_as_written(fresh_server: LiveServer, tmp_path: 
         text = re.sub(r"yet \(.*\)$", "yet (DATES)", text, flags=re.MULTILINE)
         return re.sub(r"\d+", "N", text).splitlines()
 
-    assert shape(run.stdout) == shape(shown)
+    assert shape(run.stdout) == shape(shown), run.stdout
     assert "recorded as ledger #1" in run.stdout and len(run.stdout.splitlines()) <= 15
 
 

@@ -69,17 +69,18 @@ def test_a_decision_input_that_is_not_an_object_is_400(server: LiveServer) -> No
 
 def test_a_decision_asked_through_the_data_api_is_recorded_at_the_servers_clock(
         fresh_server: LiveServer) -> None:
-    from tests.candidates import current, what_if
+    from tests.candidates import current, promote, what_if
 
     path = "/v1/data/crossgate/gate/deployment/decision"
     with fresh_server.client("ci") as ci:
+        before = len(promote(ci, current("high_pass")))
         refused = ci.post(path, json={"input": what_if("high_pass")})
         assert refused.status_code == 400, refused.text
         assert refused.json()["errors"][0]["path"] == "$.input.as_of"
         answer = ci.post(path, json={"input": current("high_pass")})
         assert answer.status_code == 200, answer.text
         decision = answer.json()["result"]
-    assert decision["allow"] is True and decision["recorded"]["seq"] == 1
+    assert decision["allow"] is True and decision["recorded"]["seq"] == before + 1
     assert decision["requested_by"] == {"name": "test ci", "role": "ci"}
     with fresh_server.client("auditor") as auditor:
         record = auditor.get(f"/v1/decisions/{decision['decision_id']}").json()

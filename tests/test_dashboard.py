@@ -595,3 +595,27 @@ def test_docs_screenshots_are_current() -> None:
     assert docs.exists()
     for name in re.findall(r"\(img/([\w-]+\.png)\)", docs.read_text()):
         assert (REPO / "docs" / "img" / name).exists(), name
+
+
+@pytest.mark.browser
+def test_browser_gate_profile_page_shows_the_lifecycle(browser: Any, server: LiveServer) -> None:
+    page = sign_in(browser, server, "analyst")
+    page.click("nav >> text=Gate profiles")
+    page.wait_for_url(re.compile(r".*/ui/profiles/deployment$"))
+    assert page.locator("h1").inner_text() == "Gate profiles"
+    stages = page.locator("section:has(h2#stages-h)").inner_text()
+    assert "development" in stages and "staging" in stages and "production" in stages
+    assert "From tier MEDIUM up" in stages
+    rollback = page.locator("section:has(h2#kinds-h) tr:has(th:text-is('rollback'))").inner_text()
+    assert "ev:rollback_tested" in rollback and "ml_lead" in rollback
+    provenance = page.locator("section:has(h2#items-h) tr:has(a:text-is('ev:model_provenance'))")
+    # kept at development and for a model change, dropped for a prompt change
+    cells = provenance.locator("td").all_inner_texts()
+    headers = page.locator("section:has(h2#items-h) thead th").all_inner_texts()[1:]
+    assert dict(zip(headers, cells, strict=True))["development"] == "yes"
+    assert dict(zip(headers, cells, strict=True))["prompt"] == "no"
+    limits = page.locator("section:has(h2#limits-h)").inner_text()
+    assert "retention_days of ev:logging_verified at least 1095 from tier HIGH" in limits
+    shot(page, "profile", full_page=True)
+    page.goto(server.url + "/ui/profiles/nope")
+    assert "No gate profile 'nope'" in page.locator("main").inner_text()

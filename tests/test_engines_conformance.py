@@ -351,7 +351,8 @@ class FakeEngine:
     def __init__(self, result: Any = None, error: BaseException | None = None, delay: float = 0.0):
         self.result, self.error, self.delay = result, error, delay
 
-    def evaluate(self, query_path: str, input: dict[str, Any]) -> Any:
+    def evaluate(self, query_path: str, input: dict[str, Any],
+                 history: dict[str, Any] | None = None) -> Any:
         time.sleep(self.delay)
         if self.error is not None:
             raise self.error

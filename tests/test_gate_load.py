@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.candidates import current
+from tests.candidates import current, promote
 from tests.conftest import REPO, LiveServer, free_port, start_server, stop_server
 
 CANDIDATES = REPO / "tests" / "fixtures" / "candidates"
@@ -54,6 +54,8 @@ def assert_recorded(server: LiveServer, acked: list[tuple[str, int, str]]) -> No
 @pytest.mark.slow
 def test_concurrent_recorded_decisions_all_land_in_order(fresh_server: LiveServer) -> None:
     body = candidate("high_pass")
+    with fresh_server.client("ci") as ci:
+        before = len(promote(ci, body))  # development and staging
 
     def worker(_: int) -> list[tuple[str, int, str]]:
         got = []
@@ -71,13 +73,13 @@ def test_concurrent_recorded_decisions_all_land_in_order(fresh_server: LiveServe
 
     total = THREADS * PER_THREAD
     assert len({decision_id for decision_id, _, _ in acked}) == total
-    assert sorted(seq for _, seq, _ in acked) == list(range(1, total + 1))
+    assert sorted(seq for _, seq, _ in acked) == list(range(before + 1, before + total + 1))
     assert_recorded(fresh_server, acked)
     with fresh_server.client("auditor") as auditor:
         listed = auditor.get("/v1/decisions", params={"limit": 1000}).json()["decisions"]
-    assert len(listed) == total
+    assert len(listed) == before + total
     state = ledger_state(fresh_server)
-    assert state["ok"] is True and state["count"] == total, state
+    assert state["ok"] is True and state["count"] == before + total, state
 
 
 @pytest.mark.slow

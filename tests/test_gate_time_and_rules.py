@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from crossgate.ledger.records import compute_hash
-from tests.candidates import current, what_if
+from tests.candidates import current, promote, what_if
 from tests.conftest import REPO, LiveServer, seeded_store, start_server, stop_server
 from tests.postgres import postgres_server, postgres_url  # noqa: F401  (pytest fixtures)
 
@@ -45,6 +45,7 @@ def test_as_of_is_a_dry_run_what_if_and_refused_on_a_recorded_request(
         fresh_server: LiveServer) -> None:
     body = what_if("high_pass")
     with fresh_server.client("ci") as ci:
+        promoted = len(promote(ci, current("high_pass")))
         refused = ci.post("/v1/gate/decide", json=body)
         dry = ci.post("/v1/gate/decide", params={"dry_run": "true"}, json=body)
         before = datetime.now(UTC)
@@ -59,7 +60,7 @@ def test_as_of_is_a_dry_run_what_if_and_refused_on_a_recorded_request(
     assert recorded.status_code == 200
     out = recorded.json()
     assert out["what_if"] is False and out["allow"] is True, out["violations"]
-    assert out["recorded"]["seq"] == 1  # the refused request recorded nothing
+    assert out["recorded"]["seq"] == promoted + 1  # the refused request recorded nothing
     with fresh_server.client("auditor") as auditor:
         record = auditor.get(f"/v1/decisions/{out['decision_id']}").json()
     # The decision instant is the server's clock while the request ran, not a midnight.
@@ -238,6 +239,7 @@ def test_profile_values_change_by_import(tmp_path: Path) -> None:
         body["exceptions"][0]["expires_at"] = stamp(datetime.now(UTC) + timedelta(days=100))
         body["approvals"][0]["approved_at"] = stamp(datetime.now(UTC) + timedelta(hours=1))
         with live.client("ci") as ci:
+            promote(ci, body)
             signed = ci.post("/v1/gate/decide", json=body, params={"dry_run": "true"}).json()
             body["exceptions"][0]["approved_by"] = "cro@example.com"
             unsigned = ci.post("/v1/gate/decide", json=body, params={"dry_run": "true"}).json()
@@ -302,7 +304,8 @@ def test_replay_verifies_the_record_first(ledger_server: tuple[LiveServer, Any])
     live, raw = ledger_server
     ids = []
     with live.client("ci") as ci:
-        for name in ("low_pass", "high_pass", "high_missing_red_team", "low_pass"):
+        # LOW needs no earlier stage, so seq 1-4 are these four decisions.
+        for name in ("low_pass", "low_pass", "high_missing_red_team", "low_pass"):
             answer = ci.post("/v1/gate/decide", json=current(name))
             answer.raise_for_status()
             ids.append(answer.json()["decision_id"])

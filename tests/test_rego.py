@@ -72,3 +72,44 @@ def test_all_rego_tests_pass(engine: RegorusEngine) -> None:
         if result is not True:
             failures.append(f"{package}.{name}: {'undefined' if result is None else result!r}")
     assert not failures, f"{len(failures)} of {len(TESTS)} Rego tests failed:\n" + "\n".join(failures)
+
+
+# --- every lifecycle rule is held by a test ------------------------------------------------------
+
+LIFECYCLE_RULES = [
+    ("lib/lifecycle.rego", "stage_order", "A stage the profile does not know"),
+    ("lib/lifecycle.rego", "stage_order", "No allowed decision at the previous stage"),
+    ("lib/lifecycle.rego", "rollback_target", "A rollback to a version production never allowed"),
+    ("lib/lifecycle.rego", "tier_change", "A tier lowered too soon"),
+    ("lib/evidence.rego", "threshold_not_met", "A required item whose evidence does not reach"),
+]
+
+
+def without_rule(text: str, title: str) -> str:
+    """The policy text with the violation rule whose METADATA title starts with `title` cut out
+    (from its METADATA block to the next one)."""
+    start = text.index(f"# title: {title}")
+    start = text.rindex("# METADATA", 0, start)
+    end = text.index("# METADATA", start + 1)
+    removed = text[start:end]
+    assert "violations contains v if" in removed, f"{title!r} is not a violation rule"
+    return text[:start] + text[end:]
+
+
+@pytest.mark.parametrize(("path", "code", "title"), LIFECYCLE_RULES,
+                         ids=[f"{c}: {t}" for _p, c, t in LIFECYCLE_RULES])
+def test_removing_a_lifecycle_rule_fails_a_rego_test(path: str, code: str, title: str) -> None:
+    policies = [(name, without_rule(text, title) if name == path else text)
+                for name, text in load_policies(REGO, include_tests=True)]
+    engine = RegorusEngine(policies, json.loads(DATA.read_text()))
+    failing = []
+    for package, name in TESTS:
+        if not package.endswith("lifecycle_test"):  # the rules' own tests; the rest are slow
+            continue
+        try:
+            result = engine.evaluate(f"{package}.{name}", {})
+        except EngineError:
+            result = None
+        if result is not True:
+            failing.append(name)
+    assert failing, f"no Rego test fails when the {code} rule {title!r} is removed"

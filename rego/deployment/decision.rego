@@ -30,10 +30,13 @@ import data.crossgate.gate.lib.exceptions.waivable
 import data.crossgate.gate.lib.exceptions.waived_items
 import data.crossgate.gate.lib.findings.patterns as blocking_patterns
 import data.crossgate.gate.lib.findings.violations as finding_violations
+import data.crossgate.gate.lib.lifecycle.summary as lifecycle_summary
+import data.crossgate.gate.lib.lifecycle.violations as lifecycle_violations
+import data.crossgate.gate.lib.evidence.minimums
 
 # METADATA
 # title: Everything the checks found, before exceptions
-raw_violations := (((evidence_violations | finding_violations) | approval_violations) | exception_violations) | date_violations
+raw_violations := ((((evidence_violations | finding_violations) | approval_violations) | exception_violations) | date_violations) | lifecycle_violations
 
 # METADATA
 # title: A violation a valid exception waives
@@ -114,8 +117,19 @@ deployment_strategy := object.get(object.get(profile, "strategies", {}), tier, n
 required := {
 	"items": sort(required_items),
 	"approvals": sort({lower(rule.role) | some rule in required_approvals}),
-	"criteria": array.concat(threshold_criteria, array.concat(evidence_criteria, finding_criteria)),
+	"criteria": array.concat(array.concat(threshold_criteria, minimum_criteria), array.concat(evidence_criteria, finding_criteria)),
 }
+
+minimum_criteria := [c |
+	some key in sort({concat(" ", [m.item, m.metric]) | some m in minimums; m.item in required_items})
+	some m in minimums
+	concat(" ", [m.item, m.metric]) == key
+	c := {
+		"code": "threshold_not_met",
+		"item": m.item,
+		"title": concat("", ["metric ", m.metric, " of ", m.item, " at least the tier's minimum"]),
+	}
+]
 
 threshold_criteria := [c |
 	some key in sort({concat(" ", [t.item, t.metric]) | some t in thresholds})
@@ -148,6 +162,7 @@ decision := {
 	"coverage": coverage_counts,
 	"deployment_strategy": deployment_strategy,
 	"required": required,
+	"lifecycle": lifecycle_summary,
 } if {
 	ready
 	gate == "deployment"

@@ -13,7 +13,7 @@ test_decision_has_the_contract_fields if {
 	d := testing.decision(testing.candidate("HIGH"))
 	object.keys(d) == {
 		"allow", "tier", "violations", "warnings", "waived", "satisfied", "missing",
-		"coverage", "deployment_strategy", "required",
+		"coverage", "deployment_strategy", "required", "lifecycle",
 	}
 }
 

@@ -13,14 +13,23 @@ import data.crossgate.gate.lib.context.deployer
 import data.crossgate.gate.lib.context.gate
 import data.crossgate.gate.lib.context.profile
 import data.crossgate.gate.lib.findings.context_requirements
+import data.crossgate.gate.lib.lifecycle.change_approvals
+import data.crossgate.gate.lib.lifecycle.change_type
 import data.crossgate.gate.lib.tiers.applies
 
 # METADATA
 # title: Approval rules that apply to the system's tier
+# description: >-
+#   Or, when the release's change type names its own approval roles (a rollback: the ML
+#   lead), those roles in place of the tier's rules.
 required := [rule |
 	some rule in object.get(profile, "approvals", [])
 	applies(object.get(rule, "min_tier", null))
-]
+] if not change_approvals
+
+required := [{"role": role, "scope": null, "min_tier": null, "change_type": change_type} |
+	some role in change_approvals
+] if change_approvals
 
 # METADATA
 # title: Roles that approved the release
@@ -42,13 +51,16 @@ violations contains v if {
 		"item": rule.role,
 		"message": concat("", [
 			"The ", gate, " gate needs an approval by role ", rule.role,
-			scope_words(object.get(rule, "scope", null)), " at tier ", object.get(rule, "min_tier", "?"), " and above",
-			"; none was given.",
+			scope_words(object.get(rule, "scope", null)), when_words(rule), "; none was given.",
 		]),
 		"remediation": object.get(rule, "remediation", concat("", ["Get an approval from someone in the ", rule.role, " role who does not deploy this release."])),
 		"requirements": context_requirements,
 	}
 }
+
+when_words(rule) := concat("", [" for a ", rule.change_type, " change"]) if {
+	is_string(object.get(rule, "change_type", null))
+} else := concat("", [" at tier ", object.get(rule, "min_tier", "?"), " and above"])
 
 scope_words(s) := concat("", [" (", s, " sign-off)"]) if {
 	is_string(s)

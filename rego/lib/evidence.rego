@@ -19,7 +19,10 @@ import data.crossgate.gate.lib.context.gate
 import data.crossgate.gate.lib.context.profile
 import data.crossgate.gate.lib.context.system
 import data.crossgate.gate.lib.jurisdiction.states as rule_states
+import data.crossgate.gate.lib.lifecycle.profile_item_applies
+import data.crossgate.gate.lib.lifecycle.rule_item_applies
 import data.crossgate.gate.lib.tiers.above as tiers_above
+import data.crossgate.gate.lib.tiers.applies as tier_applies
 
 # METADATA
 # title: Profile items
@@ -33,12 +36,14 @@ conditions_met := {null} | {name | some name; system[name] == true}
 # METADATA
 # title: Profile items that apply to this system
 # description: >-
-#   min_tier at or below the system's tier (not one of the tiers above it) and the
-#   condition null or a true system flag.
+#   min_tier at or below the system's tier (not one of the tiers above it), the condition
+#   null or a true system flag, and the item kept by the release's stage and change type
+#   (lib.lifecycle).
 profile_specs := [spec |
 	some spec in items
 	not object.get(spec, "min_tier", null) in higher
 	object.get(spec, "condition", null) in met
+	profile_item_applies(spec.item)
 ] if {
 	higher := tiers_above
 	met := conditions_met
@@ -63,6 +68,7 @@ profile_needs := {profile_need(spec) | some spec in profile_specs}
 # title: Items required by triggered jurisdiction rules (active or upcoming)
 rule_needs contains need if {
 	some [rule, state, first] in rule_states
+	rule_item_applies(rule.item)
 	need := {
 		"item": rule.item,
 		"state": state,
@@ -371,6 +377,56 @@ metric_reported(pieces, name) if {
 	some e in pieces
 	metric(e, name)
 }
+
+# METADATA
+# title: Minimums of the profile that apply at the system's tier, the strictest per metric
+# description: >-
+#   A minimum applies from its min_tier up; of several for one item and metric only the
+#   highest counts (found by comparisons: rego-cpp's max of numbers compares them as text).
+minimums := {m |
+	some m in applicable_minimums
+	count({x | some x in applicable_minimums; x.item == m.item; x.metric == m.metric; x.min > m.min}) == 0
+}
+
+applicable_minimums := {m |
+	some m in object.get(profile, "minimums", [])
+	tier_applies(object.get(m, "min_tier", null))
+}
+
+minimum_met(m) if {
+	some e in usable(m.item)
+	metric(e, m.metric) >= m.min
+}
+
+# METADATA
+# title: A required item whose evidence does not reach the tier's minimum
+# description: >-
+#   Checked where the item is required here and evidence of it is present (absent evidence
+#   is missing_evidence); a piece that reports no such metric does not reach it.
+# custom:
+#   code: threshold_not_met
+violations contains v if {
+	some m in minimums
+	m.item in required_items
+	m.item in types_present
+	not minimum_met(m)
+	v := {
+		"code": "threshold_not_met",
+		"item": m.item,
+		"message": concat("", [
+			"No passing ", m.item, " evidence reports ", m.metric, " of at least ", format_number(m.min),
+			", the minimum at tier ", object.get(m, "min_tier", "?"), " and above.",
+		]),
+		"remediation": concat("", ["Raise ", m.metric, " to at least ", format_number(m.min), " and report it in the metrics of the ", m.item, " evidence."]),
+		"requirements": requirements_of(m.item),
+	}
+}
+
+# METADATA
+# title: A number in words (whole numbers without a decimal point)
+format_number(n) := format_int(n, 10) if {
+	n == floor(n)
+} else := sprintf("%v", [n])
 
 # METADATA
 # title: A sha256 of the right form

@@ -27,15 +27,16 @@ import data.crossgate.gate.lib.findings.violations as finding_violations
 # METADATA
 # title: Violation codes an exception can waive
 # description: >-
-#   Evidence problems and blocking findings. Approvals, separation of duties, integrity and
+#   Evidence problems, blocking findings and a lowered tier (an exception naming
+#   tier_change: the reclassification's risk acceptance). Approvals, separation of duties, integrity and
 #   exceptions themselves cannot be waived: an exception is itself one person's sign-off and
 #   must not stand in for another's.
-waivable := {"missing_evidence", "stale_evidence"} | blocking_codes
+waivable := {"missing_evidence", "stale_evidence", "tier_change"} | blocking_codes
 
 # METADATA
 # title: Violation codes of the blocking criteria
 # description: Waivable only where the profile allows it, and only with the right signature.
-blocking_codes := {"failed_evidence", "threshold_exceeded", "open_finding"}
+blocking_codes := {"failed_evidence", "threshold_exceeded", "threshold_not_met", "open_finding"}
 
 # METADATA
 # title: Items with a blocking problem

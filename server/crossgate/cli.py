@@ -300,7 +300,7 @@ def _decide_local(body: object, data_dir: Path | None, dry_run: bool) -> dict:
     try:
         # No token locally: the record names the operating-system user who ran the command.
         return decide(candidate, runtime.policies, runtime.policy(),
-                      None if dry_run else runtime.ledger,
+                      None if dry_run else runtime.ledger, runtime.history,
                       requested_by={"name": getpass.getuser(), "role": "local"})
     finally:
         runtime.close()

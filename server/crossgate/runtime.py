@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import cached_property
 
 from crossgate.config import Settings
+from crossgate.gate.history import HistoryBook
 from crossgate.graph.loader import load_shipped
 from crossgate.graph.query_pool import QueryPool
 from crossgate.graph.store import EmbeddedStore, GraphStore, open_store
@@ -57,6 +58,11 @@ class Runtime:
     @cached_property
     def ledger(self) -> Ledger:
         return open_ledger(self.settings.ledger_url, self.settings.data_path)
+
+    @cached_property
+    def history(self) -> HistoryBook:
+        """The decision history the lifecycle rules read, folded from the ledger."""
+        return HistoryBook(self.ledger)
 
     def close(self) -> None:
         if "ledger" in self.__dict__:

@@ -38,6 +38,29 @@ class Waiver(_Open):
 class Revision(BaseModel):
     policy: str | None
     data: str | None
+    history: int | None = Field(
+        default=None, description="The ledger sequence of the decision history the policies read")
+
+
+class HistoryRef(BaseModel):
+    """An earlier recorded decision a lifecycle rule relied on."""
+
+    decision_id: str
+    seq: int
+    version: str
+    at: str = Field(description="When that decision was made (RFC 3339, UTC)")
+
+
+class Lifecycle(BaseModel):
+    """The release's place in the lifecycle (DESIGN.md, "Release lifecycle")."""
+
+    stage: str | None
+    change_type: str | None
+    previous_stage: str | None = Field(description="The stage that must come before this one")
+    stage_order: HistoryRef | None = Field(
+        description="The allowed decision at the previous stage that satisfied the stage order")
+    restores: HistoryRef | None = Field(
+        description="For a rollback: the allowed production decision of the version restored")
 
 
 class Recorded(BaseModel):
@@ -79,6 +102,7 @@ class Outcome(_Open):
     coverage: dict[str, dict[str, int]] = Field(default_factory=dict)
     deployment_strategy: str | None = None
     required: Required | None = Field(default=None, description="Absent when no decision was made")
+    lifecycle: Lifecycle | None = Field(default=None, description="Absent when no decision was made")
 
 
 class Decision(Outcome):

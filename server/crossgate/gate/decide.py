@@ -1,7 +1,8 @@
 """The decide use case: validated candidate -> normalised input -> engine -> ledger.
 
-A decision is a pure function of (normalised input, policy revision, data revision); the
-normalised input and both revisions are recorded, so `replay` can re-evaluate it later. Every
+A decision is a pure function of (normalised input, policy revision, data revision, history);
+the normalised input, both revisions and the ledger sequence of the history it read are
+recorded, so `replay` can re-evaluate it later with the history as it stood then. Every
 failure on this path is a deny naming the reason (fail closed), never an allow.
 """
 
@@ -12,6 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from crossgate.gate.history import HistoryBook, for_system, history_upto
 from crossgate.gate.input import GateInput, decision_time, normalise
 from crossgate.ledger import Ledger, LedgerEntry
 from crossgate.policy.engines import engine_error_decision, evaluate_decision
@@ -40,12 +42,13 @@ def check_recordable(candidate: GateInput, recording: bool) -> None:
 
 
 def evaluate(policies: PolicyRuntime, snapshot: PolicySnapshot, gate: str,
-             normalised: dict[str, Any]) -> dict[str, Any]:
+             normalised: dict[str, Any], history: dict[str, Any] | None = None) -> dict[str, Any]:
     try:
         engine = policies.engine(snapshot)
     except Exception as exc:
         return engine_error_decision(f"the policy engine could not start: {exc}", normalised)
-    return evaluate_decision(engine, normalised, gate, policies.settings.engine_timeout_s)
+    return evaluate_decision(engine, normalised, gate, policies.settings.engine_timeout_s,
+                             history)
 
 
 def decide(
@@ -53,23 +56,33 @@ def decide(
     policies: PolicyRuntime,
     snapshot: PolicySnapshot,
     ledger: Ledger | None,
+    history: HistoryBook,
     requested_by: dict[str, str] | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Decide and (unless ledger is None: a dry run) record. Returns the contract's output.
 
-    `requested_by` ({"name", "role"} of the token that asked) goes into the output and so into
-    the ledger record. Raises WhatIfNotRecordable for a what-if candidate that is to be recorded.
+    The policies see the candidate's system's part of `history` (dry runs too, so a dry run
+    answers what the recorded decision would). `requested_by` ({"name", "role"} of the token
+    that asked) goes into the output and so into the ledger record. Raises WhatIfNotRecordable
+    for a what-if candidate that is to be recorded.
     """
     started = time.perf_counter()
     check_recordable(candidate, ledger is not None)
     at, what_if = decision_time(candidate, now)
     normalised = normalise(candidate, at)
-    result = evaluate(policies, snapshot, candidate.gate, normalised)
+    try:
+        seen = history.for_system(candidate.system.id)
+    except Exception as exc:  # an unreadable ledger must deny, not decide without history
+        result = engine_error_decision(f"the decision history could not be read: {exc}", normalised)
+        seen = None
+    else:
+        result = evaluate(policies, snapshot, candidate.gate, normalised, seen)
     output: dict[str, Any] = {
         "decision_id": str(uuid.uuid4()),
         **result,
-        "revision": {"policy": snapshot.policy_revision, "data": snapshot.data_revision},
+        "revision": {"policy": snapshot.policy_revision, "data": snapshot.data_revision,
+                     "history": seen["seq"] if seen is not None else None},
         "what_if": what_if,
         "requested_by": dict(requested_by) if requested_by else None,
     }
@@ -95,13 +108,23 @@ def decide(
 
 
 def replay(record_input: dict[str, Any], record_output: dict[str, Any], gate: str,
-           policies: PolicyRuntime, policy_revision: str, data_revision: str) -> dict[str, Any]:
-    """Re-evaluate a recorded decision with its recorded revisions; say if it is identical."""
+           policies: PolicyRuntime, policy_revision: str, data_revision: str,
+           ledger: Ledger) -> dict[str, Any]:
+    """Re-evaluate a recorded decision with its recorded revisions and the history it read (the
+    ledger up to the sequence it names; decisions from before the history existed read none);
+    say if it is identical."""
     snapshot = policies.recorded(policy_revision, data_revision)
-    result = evaluate(policies, snapshot, gate, record_input)
+    revision = record_output.get("revision")
+    seq = revision.get("history") if isinstance(revision, dict) else None
+    system = record_input.get("system")
+    history = None
+    if isinstance(seq, int) and isinstance(system, dict):
+        history = for_system(history_upto(ledger, seq), str(system.get("id")))
+    result = evaluate(policies, snapshot, gate, record_input, history)
     result["allow"] = result.get("allow") is True
     original = {k: v for k, v in record_output.items() if k not in VOLATILE}
     again = {k: v for k, v in result.items() if k not in VOLATILE}
     differences = sorted(k for k in set(original) | set(again) if original.get(k) != again.get(k))
     return {"identical": not differences, "differences": differences, "outcome": again,
-            "revision": {"policy": policy_revision, "data": data_revision}}
+            "revision": {"policy": policy_revision, "data": data_revision,
+                         "history": seq if isinstance(seq, int) else None}}

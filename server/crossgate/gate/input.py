@@ -113,6 +113,16 @@ class RiskTier(StrEnum):
     CRITICAL = "CRITICAL"
 
 
+class ChangeType(StrEnum):
+    """The kinds of change the lifecycle rules tell apart (DESIGN.md, "Release lifecycle")."""
+
+    model = "model"
+    prompt = "prompt"
+    config = "config"
+    data = "data"
+    rollback = "rollback"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -131,10 +141,21 @@ class System(_Strict):
 
 class Release(_Strict):
     version: NonEmpty
-    change_type: NonEmpty
+    change_type: Annotated[ChangeType, _string_only("a string")]
+    # The profile's stages decide which names exist: an unknown one is a stage_order violation.
     stage: NonEmpty
     deployer: NonEmpty
     change_description: Text = ""
+    rollback_to: NonEmpty | None = Field(
+        default=None, description="The version a rollback restores (change_type rollback only)")
+
+    @model_validator(mode="after")
+    def _rollback_names_its_target(self) -> Release:
+        if self.change_type == ChangeType.rollback and self.rollback_to is None:
+            raise ValueError("a rollback must name the version it restores in rollback_to")
+        if self.change_type != ChangeType.rollback and self.rollback_to is not None:
+            raise ValueError("rollback_to is only for change_type rollback")
+        return self
 
 
 class Evidence(_Strict):

@@ -187,6 +187,12 @@ def _load_profiles(store: GraphStore) -> dict[str, dict[str, object]]:
                                    if row.get("maxExceptionDays") else 90),
             "allow_blocking_waivers": row.get("blockingWaivers") in ("true", "1"),
             "blocking_waiver_role": row.get("waiverRole") or "compliance",
+            # Release lifecycle (DESIGN.md): absent stages or change types mean no stage order
+            # and every item for every change; the defaults below are the contract's.
+            "stages": [], "change_types": {}, "minimums": [],
+            "stage_order_min_tier": row.get("stageOrderMinTier") or "MEDIUM",
+            "tier_change_window_days": (_int(row.get("tierWindow"))
+                                        if row.get("tierWindow") else 183),
         }
         profiles[row["name"]] = by_iri[row["p"]] = profile
 
@@ -213,6 +219,12 @@ def _load_profiles(store: GraphStore) -> dict[str, dict[str, object]]:
         if thresholds is not None:
             thresholds.append({"item": row["evid"], "metric": row["metric"],
                                "max": float(row["max"])})
+    for row in store.select(Q.GATE_MINIMUMS):
+        minimums = target(row, "minimums")
+        if minimums is not None:
+            minimums.append({"item": row["evid"], "metric": row["metric"],
+                             "min": float(row["min"]), "min_tier": row["minTier"]})
+    _load_lifecycle(store, by_iri)
     for row in store.select(Q.GATE_BLOCKING):
         blocking = target(row, "blocking_findings")
         if blocking is not None:
@@ -238,6 +250,37 @@ def _load_profiles(store: GraphStore) -> dict[str, dict[str, object]]:
                 "remediation": row.get("remediation") or f"Provide evidence {row['evid']}.",
             })
     for profile in profiles.values():
-        for key in ("items", "approvals", "thresholds", "blocking_findings", "jurisdiction_rules"):
+        for key in ("items", "approvals", "thresholds", "minimums", "blocking_findings",
+                    "jurisdiction_rules"):
             profile[key].sort(key=lambda d: tuple(str(v) for v in d.values()))  # type: ignore[attr-defined]
     return profiles
+
+
+def _load_lifecycle(store: GraphStore, by_iri: dict[str, dict[str, object]]) -> None:
+    """Stages (in position order) and change type rules of each profile.
+
+    `items` is the sorted list of evidence types a stage or change type narrows the tier's
+    items to, or None when it lists none (every item applies); `approvals` likewise for the
+    roles a change type needs instead of the tier's approval rules.
+    """
+    stages: dict[tuple[str, str], dict[str, object]] = {}
+    for row in store.select(Q.GATE_STAGES):
+        if row["p"] not in by_iri:
+            continue
+        stage = stages.setdefault((row["p"], row["name"]), {
+            "name": row["name"], "position": _int(row["position"]),
+            "title": row.get("title") or row["name"], "items": None})
+        if row.get("evid"):
+            stage["items"] = sorted({*(stage["items"] or []), row["evid"]})  # type: ignore[misc]
+    for (iri, _name), stage in sorted(stages.items(), key=lambda kv: (kv[0][0], kv[1]["position"])):
+        by_iri[iri]["stages"].append(stage)  # type: ignore[attr-defined]
+    for row in store.select(Q.GATE_CHANGE_TYPES):
+        owner = by_iri.get(row["p"])
+        if owner is None:
+            continue
+        rule = owner["change_types"].setdefault(row["name"], {  # type: ignore[attr-defined]
+            "title": row.get("title") or row["name"], "items": None, "approvals": None})
+        if row.get("evid"):
+            rule["items"] = sorted({*(rule["items"] or []), row["evid"]})
+        if row.get("role"):
+            rule["approvals"] = sorted({*(rule["approvals"] or []), row["role"]})

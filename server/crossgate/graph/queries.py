@@ -75,13 +75,16 @@ SELECT DISTINCT ?m ?source ?target ?relation ?strength ?rationale ?rationaleType
 }"""
 
 GATE_PROFILES = PREFIXES + """
-SELECT DISTINCT ?p ?id ?name ?nearMiss ?skew ?maxExceptionDays ?blockingWaivers ?waiverRole WHERE {
+SELECT DISTINCT ?p ?id ?name ?nearMiss ?skew ?maxExceptionDays ?blockingWaivers ?waiverRole
+                ?stageOrderMinTier ?tierWindow WHERE {
   ?p a cg:GateProfile ; cg:shortId ?id ; cg:gateName ?name .
   OPTIONAL { ?p cg:nearMissRatio ?nearMiss }
   OPTIONAL { ?p cg:clockSkewSeconds ?skew }
   OPTIONAL { ?p cg:maxExceptionDays ?maxExceptionDays }
   OPTIONAL { ?p cg:allowsBlockingWaivers ?blockingWaivers }
   OPTIONAL { ?p cg:blockingWaiverRole ?waiverRole }
+  OPTIONAL { ?p cg:stageOrderMinTier ?stageOrderMinTier }
+  OPTIONAL { ?p cg:tierChangeWindowDays ?tierWindow }
 }"""
 
 GATE_ITEMS = PREFIXES + """
@@ -104,6 +107,29 @@ GATE_THRESHOLDS = PREFIXES + """
 SELECT DISTINCT ?p ?evid ?metric ?max WHERE {
   ?p cg:hasThreshold ?t . ?t cg:evidenceType ?e ; cg:metric ?metric ; cg:maxValue ?max .
   ?e cg:shortId ?evid .
+}"""
+
+GATE_MINIMUMS = PREFIXES + """
+SELECT DISTINCT ?p ?evid ?metric ?min ?minTier WHERE {
+  ?p cg:hasMinimum ?t . ?t cg:evidenceType ?e ; cg:metric ?metric ; cg:minValue ?min ;
+     cg:minTier ?minTier . ?e cg:shortId ?evid .
+}"""
+
+# One row per stage, plus one per evidence type it lists (?evid unbound when it lists none).
+GATE_STAGES = PREFIXES + """
+SELECT DISTINCT ?p ?name ?position ?title ?evid WHERE {
+  ?p cg:hasStage ?s . ?s cg:stageName ?name ; cg:stagePosition ?position .
+  OPTIONAL { ?s dcterms:title ?title }
+  OPTIONAL { ?s cg:evidenceType ?e . ?e cg:shortId ?evid }
+}"""
+
+# One row per change type, plus one per evidence type and per approval role it lists.
+GATE_CHANGE_TYPES = PREFIXES + """
+SELECT DISTINCT ?p ?name ?title ?evid ?role WHERE {
+  ?p cg:hasChangeType ?c . ?c cg:changeType ?name .
+  OPTIONAL { ?c dcterms:title ?title }
+  OPTIONAL { ?c cg:evidenceType ?e . ?e cg:shortId ?evid }
+  OPTIONAL { ?c cg:requiredApprovalRole ?role }
 }"""
 
 GATE_BLOCKING = PREFIXES + """

@@ -40,6 +40,9 @@ THRESHOLD = CG.Threshold
 BLOCKING_FINDING_RULE = CG.BlockingFindingRule
 DEPLOYMENT_STRATEGY = CG.DeploymentStrategy
 JURISDICTION_RULE = CG.JurisdictionRule
+GATE_STAGE = CG.GateStage
+CHANGE_TYPE_RULE = CG.ChangeTypeRule
+MINIMUM_THRESHOLD = CG.MinimumThreshold
 REVISION = CG.Revision
 
 # Identity and description
@@ -104,6 +107,16 @@ HAS_THRESHOLD = CG.hasThreshold
 HAS_BLOCKING_FINDING = CG.hasBlockingFinding
 HAS_STRATEGY = CG.hasStrategy
 HAS_JURISDICTION_RULE = CG.hasJurisdictionRule
+HAS_STAGE = CG.hasStage
+HAS_CHANGE_TYPE = CG.hasChangeType
+HAS_MINIMUM = CG.hasMinimum
+STAGE_NAME = CG.stageName  # "staging"
+STAGE_POSITION = CG.stagePosition  # xsd:integer, 1 = first stage
+CHANGE_TYPE = CG.changeType  # gate.input.ChangeType (and the shapes' sh:in)
+REQUIRED_APPROVAL_ROLE = CG.requiredApprovalRole  # change type -> role replacing the tier's approvals
+STAGE_ORDER_MIN_TIER = CG.stageOrderMinTier  # lowest tier at which stage order is enforced
+TIER_CHANGE_WINDOW_DAYS = CG.tierChangeWindowDays  # xsd:integer
+MIN_VALUE = CG.minValue  # xsd:decimal
 NEAR_MISS_RATIO = CG.nearMissRatio  # xsd:decimal, e.g. 0.1 = within 10% of a threshold
 EVIDENCE_TYPE_P = CG.evidenceType  # item / threshold / rule -> evidence type
 MIN_TIER = CG.minTier  # "LOW" | "MEDIUM" | "HIGH" | "CRITICAL"

@@ -75,6 +75,10 @@ class Ledger(Protocol):
         """Every record in seq order, streamed."""
         ...
 
+    def iter_range(self, after: int = 0, upto: int | None = None) -> Iterator[LedgerRecord]:
+        """The records with after < seq <= upto (no upper bound when None), in seq order."""
+        ...
+
     def verify(self, anchor: Anchor | None = None) -> VerifyResult: ...
 
     def close(self) -> None: ...
@@ -300,11 +304,14 @@ class SqlReads(ABC):
         return AppendResult(row[0], row[1]) if row else None
 
     @abstractmethod
-    def iter_rows(self) -> Iterator[StoredRow]:
-        """Stored rows in seq order, streamed from one read snapshot."""
+    def iter_rows(self, after: int = 0, upto: int | None = None) -> Iterator[StoredRow]:
+        """Stored rows with after < seq <= upto in seq order, streamed from one read snapshot."""
 
     def iter_all(self) -> Iterator[LedgerRecord]:
-        for row in self.iter_rows():
+        return self.iter_range()
+
+    def iter_range(self, after: int = 0, upto: int | None = None) -> Iterator[LedgerRecord]:
+        for row in self.iter_rows(after, upto):
             yield row.to_record()
 
     def verify(self, anchor: Anchor | None = None) -> VerifyResult:

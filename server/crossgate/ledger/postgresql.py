@@ -162,7 +162,7 @@ class PostgresLedger(SqlReads):
                     raise LedgerError(f"append failed: {exc}") from exc
         raise AssertionError("unreachable")
 
-    def iter_rows(self) -> Iterator[StoredRow]:
+    def iter_rows(self, after: int = 0, upto: int | None = None) -> Iterator[StoredRow]:
         """Stored rows in seq order through a server-side cursor (one snapshot, bounded memory)."""
         with (
             self._pool.connection() as conn,
@@ -170,7 +170,8 @@ class PostgresLedger(SqlReads):
             conn.cursor(name="crossgate_ledger_iter") as cursor,
         ):
             cursor.itersize = 500
-            cursor.execute(f"SELECT {SELECT_COLUMNS} FROM {TABLE} ORDER BY seq")
+            cursor.execute(f"SELECT {SELECT_COLUMNS} FROM {TABLE} WHERE seq > %s AND seq <= %s ORDER BY seq",
+                           (after, upto if upto is not None else 2**62))
             for row in cursor:
                 yield StoredRow(*row)
 

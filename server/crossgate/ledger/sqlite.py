@@ -154,10 +154,12 @@ class SqliteLedger(SqlReads):
                 raise
         return AppendResult(record.seq, record.hash)
 
-    def iter_rows(self) -> Iterator[StoredRow]:
+    def iter_rows(self, after: int = 0, upto: int | None = None) -> Iterator[StoredRow]:
         """Stored rows in seq order, streamed from one read snapshot (one SELECT in WAL)."""
         with self._pool.connection() as conn:
-            cursor = conn.execute(f"SELECT {SELECT_COLUMNS} FROM {TABLE} ORDER BY seq")
+            cursor = conn.execute(
+                f"SELECT {SELECT_COLUMNS} FROM {TABLE} WHERE seq > ? AND seq <= ? ORDER BY seq",
+                (after, upto if upto is not None else 2**62))
             try:
                 while batch := cursor.fetchmany(500):
                     for row in batch:

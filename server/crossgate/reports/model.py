@@ -104,6 +104,25 @@ class Report:
             return f"decision {decision_id} not recorded (dry run)"
         return "no decision was recorded"
 
+    def lifecycle_words(self) -> list[str]:
+        """Which earlier recorded decisions the release relied on: the one at the previous
+        stage that satisfied the stage order, and for a rollback the one it restores."""
+        lifecycle = self.decision.get("lifecycle")
+        if not isinstance(lifecycle, Mapping):
+            return []
+        words = []
+        by = lifecycle.get("stage_order")
+        if isinstance(by, Mapping):
+            words.append(f"stage order: {lifecycle.get('previous_stage')} allowed version "
+                         f"{by.get('version')} in decision {by.get('decision_id')} "
+                         f"(ledger #{by.get('seq')}, {by.get('at')})")
+        restores = lifecycle.get("restores")
+        if isinstance(restores, Mapping):
+            words.append(f"restores version {restores.get('version')}, allowed in decision "
+                         f"{restores.get('decision_id')} (ledger #{restores.get('seq')}, "
+                         f"{restores.get('at')})")
+        return words
+
     # -- checks ----------------------------------------------------------------------------
     def checks(self) -> list[Check]:
         required = self.decision.get("required")

@@ -41,6 +41,7 @@ def render(report: Report, colour: bool = False, all_warnings: bool = False) -> 
         if groups:
             n = len(report.warnings)
             lines.append(f"    --warnings to list {'it' if n == 1 else f'all {n}'}")
+    lines.extend(f"  {words}" for words in report.lifecycle_words())
     satisfied = decision.get("satisfied") or {}
     if satisfied:
         reached = {r for reqs in satisfied.values() for r in reqs}

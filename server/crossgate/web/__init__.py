@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from crossgate.web import auth, graph_pages, imports, ledger_pages
+from crossgate.web import auth, graph_pages, imports, ledger_pages, profile_pages
 
 router = APIRouter(include_in_schema=False)
-for _module in (auth, graph_pages, ledger_pages, imports):
+for _module in (auth, graph_pages, ledger_pages, profile_pages, imports):
     router.include_router(_module.router)

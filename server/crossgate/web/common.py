@@ -133,6 +133,7 @@ def nav_for(role: str) -> list[tuple[str, str, str]]:
     items = [("overview", "Overview", "/ui/overview", GRAPH_PAGES),
              ("gaps", "Gaps", "/ui/gaps", GRAPH_PAGES),
              ("matrix", "Crosswalk matrix", "/ui/matrix", GRAPH_PAGES),
+             ("profiles", "Gate profiles", "/ui/profiles/deployment", GRAPH_PAGES),
              ("decisions", "Decisions", "/ui/decisions", LEDGER_PAGES),
              ("analytics", "Gate analytics", "/ui/analytics", LEDGER_PAGES),
              ("imports", "Imports", "/ui/imports", IMPORT_PAGES)]

@@ -52,7 +52,7 @@ def gate_decide(
                 "decision_id": None, "recorded": None, "revision": None,
                 "what_if": body.as_of is not None, "requested_by": requester}
     output = decide(body, runtime.policies, snapshot, None if dry_run else runtime.ledger,
-                    requested_by=requester)
+                    runtime.history, requested_by=requester)
     request.app.state.metrics.observe_decision(body.gate, output, time.perf_counter() - started)
     return output
 
@@ -126,7 +126,7 @@ def decision_replay(decision_id: str, runtime: RuntimeDep, _: DecisionReader) ->
         raise ApiError(409, "this decision names no revisions; it cannot be replayed")
     try:
         result = replay(record.input, record.output, record.gate, runtime.policies,
-                        record.policy_revision, record.data_revision)
+                        record.policy_revision, record.data_revision, runtime.ledger)
     except FileNotFoundError as exc:
         raise ApiError(409, str(exc)) from exc
     return {"decision_id": decision_id, "original_outcome": record.outcome,

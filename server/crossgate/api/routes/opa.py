@@ -102,18 +102,22 @@ def _evaluate(rule: str, raw_input: Any, request: Request, runtime: Any,
             path = "$.input" + error.path.removeprefix("$")
             raise ApiError(400, str(error), errors=[{"path": path, "message": str(error)}]) from None
         started = time.perf_counter()
-        output = decide(candidate, runtime.policies, snapshot, runtime.ledger,
+        output = decide(candidate, runtime.policies, snapshot, runtime.ledger, runtime.history,
                         requested_by={"name": token.name, "role": token.role})
         request.app.state.metrics.observe_decision(gate, output, time.perf_counter() - started)
         return JSONResponse({"result": output, "decision_id": output["decision_id"]})
     try:
         given = raw_input
+        history = None
         if isinstance(raw_input, dict) and "system" in raw_input:
             try:
-                given = normalise(GateInput.model_validate(raw_input), None)
+                candidate = GateInput.model_validate(raw_input)
             except ValidationError:
                 given = raw_input
-        result = runtime.policies.engine(snapshot).evaluate(rule, given)
+            else:
+                given = normalise(candidate, None)
+                history = runtime.history.for_system(candidate.system.id)
+        result = runtime.policies.engine(snapshot).evaluate(rule, given, history)
     except EngineError as exc:
         return error_response(500, str(exc))
     if result is None:
